@@ -1,0 +1,158 @@
+package io.flowwatch.runtime;
+
+import io.flowwatch.api.record.FlowFormat;
+import io.flowwatch.api.source.Source;
+import io.flowwatch.runtime.config.AgentConfig;
+import io.flowwatch.runtime.http.HttpEndpoint;
+import io.flowwatch.runtime.metrics.AgentMetrics;
+import io.flowwatch.runtime.metrics.PluginMetricsFacade;
+import io.flowwatch.runtime.notify.NotificationDispatcher;
+import io.flowwatch.runtime.pipeline.BoundRule;
+import io.flowwatch.runtime.pipeline.RuleEngine;
+import io.flowwatch.runtime.pipeline.SourceRunner;
+import io.flowwatch.runtime.plugin.PluginCatalog;
+import io.flowwatch.runtime.plugin.PluginRuntime;
+import io.flowwatch.runtime.state.CheckpointStore;
+import io.flowwatch.runtime.state.StateDir;
+import io.prometheus.client.CollectorRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The composition root: wires config, plugins, pipeline, notifiers and HTTP by hand. The one
+ * place that knows how the parts fit; everything else receives what it needs.
+ */
+public final class Agent implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Agent.class);
+
+    private final AgentConfig config;
+    private final PluginCatalog catalog;
+    private final Clock clock;
+    private final boolean once;
+    private final CollectorRegistry registry = new CollectorRegistry(true);
+    private final List<SourceRunner> runners = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+
+    private AgentMetrics metrics;
+    private RuleEngine engine;
+    private NotificationDispatcher dispatcher;
+    private HttpEndpoint http;
+    private Map<String, Source> sources = Map.of();
+
+    public Agent(AgentConfig config, PluginCatalog catalog, Clock clock, boolean once) {
+        this.config = config;
+        this.catalog = catalog;
+        this.clock = clock;
+        this.once = once;
+    }
+
+    /** Prepares state, builds every instance, opens HTTP and starts one thread per source. Throws on any problem. */
+    public void start() {
+        StateDir.prepare(config.stateDir());
+        metrics = new AgentMetrics(registry, true);
+        metrics.buildInfo.labels(PluginRuntime.versionOfRuntime()).set(1);
+        AgentAssembler.Assembled graph = new AgentAssembler(catalog, clock, new PluginMetricsFacade.Shared(registry))
+                .assemble(config);
+        sources = graph.sources();
+        engine = new RuleEngine(graph.rules(), config.allowedLateness(), metrics);
+        dispatcher = new NotificationDispatcher(graph.notifiers(), metrics);
+        if (config.http().enabled()) {
+            http = HttpEndpoint.start(config.http(), registry, this::status);
+        }
+        CheckpointStore checkpoints = new CheckpointStore(config.stateDir());
+        for (Map.Entry<String, Source> e : sources.entrySet()) {
+            SourceRunner runner = new SourceRunner(e.getKey(), e.getValue(), FlowFormat.DEFAULT, engine, dispatcher,
+                    checkpoints, metrics, clock, config.pollTimeout(), config.checkpointInterval(), once);
+            runners.add(runner);
+            engine.register(e.getKey());
+        }
+        for (SourceRunner r : runners) {
+            Thread t = new Thread(r, "source-" + r.name());
+            threads.add(t);
+            t.start();
+        }
+        log.info("agent: started with {} source(s), {} rule(s), {} notifier(s){}", sources.size(), graph.rules().size(),
+                graph.notifiers().size(), once ? " (once)" : "");
+        if (sources.isEmpty()) {
+            log.warn("agent: no sources configured; nothing to read (add one under flowwatch.sources)");
+        }
+    }
+
+    /** Waits until every source thread has ended (with {@code --once}: all input read). */
+    public void awaitSources() throws InterruptedException {
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    public CollectorRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Stops sources (each finishes its batch in hand and commits), then notifiers and HTTP.
+     * Waits up to {@code deadline} for the sources.
+     */
+    public void shutdown(Duration deadline) {
+        for (SourceRunner r : runners) {
+            r.stop();
+        }
+        long end = System.nanoTime() + deadline.toNanos();
+        for (SourceRunner r : runners) {
+            try {
+                long left = Math.max(0, end - System.nanoTime());
+                if (!r.awaitDone(Duration.ofNanos(left))) {
+                    log.warn("source {}: did not stop within {}; its last batch will be re-read after restart", r.name(), deadline);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (dispatcher != null) {
+            dispatcher.close();
+        }
+        if (http != null) {
+            http.close();
+            http = null;
+        }
+        log.info("agent: stopped");
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ofSeconds(10));
+    }
+
+    private HttpEndpoint.Status status() {
+        List<SourceRunner> rs = List.copyOf(runners);
+        List<BoundRule> rules = engine == null ? List.of() : engine.rules();
+        return new HttpEndpoint.Status() {
+            @Override
+            public boolean healthy() {
+                return rs.stream().allMatch(SourceRunner::healthy);
+            }
+
+            @Override
+            public String healthJson() {
+                return StatusPage.healthJson(rs);
+            }
+
+            @Override
+            public String statusHtml() {
+                return StatusPage.html(rs, rules, engine == null ? Long.MIN_VALUE : engine.watermark());
+            }
+        };
+    }
+}

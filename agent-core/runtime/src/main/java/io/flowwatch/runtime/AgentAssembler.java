@@ -1,0 +1,186 @@
+package io.flowwatch.runtime;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import io.flowwatch.api.FlowwatchException;
+import io.flowwatch.api.FlowwatchException.Problem;
+import io.flowwatch.api.PluginMetrics;
+import io.flowwatch.api.notify.Notifier;
+import io.flowwatch.api.notify.NotifierFactory;
+import io.flowwatch.api.query.QueryEngine;
+import io.flowwatch.api.query.QueryEngineFactory;
+import io.flowwatch.api.rule.Rule;
+import io.flowwatch.api.rule.RuleTypeFactory;
+import io.flowwatch.api.source.Source;
+import io.flowwatch.api.source.SourceFactory;
+import io.flowwatch.runtime.alert.AlertTracker;
+import io.flowwatch.runtime.config.AgentConfig;
+import io.flowwatch.runtime.config.ComponentConfig;
+import io.flowwatch.runtime.config.RuleConfig;
+import io.flowwatch.runtime.logging.SecretMasker;
+import io.flowwatch.runtime.metrics.PluginMetricsFacade;
+import io.flowwatch.runtime.pipeline.BoundRule;
+import io.flowwatch.runtime.plugin.ExtensionKind;
+import io.flowwatch.runtime.plugin.PluginCatalog;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Builds every configured instance (sources, notifiers, query engines, rules) from an
+ * {@link AgentConfig} through the plugin factories, off to the side: nothing is started, so
+ * {@code validate} and reload use the same path as start-up. Every problem of every block is
+ * collected before giving up.
+ */
+public final class AgentAssembler {
+
+    /** The built graph, ready to start. */
+    public record Assembled(AgentConfig config, Map<String, Source> sources, Map<String, Notifier> notifiers,
+                            Map<String, QueryEngine> queryEngines, List<BoundRule> rules) {
+    }
+
+    private final PluginCatalog catalog;
+    private final Clock clock;
+    private final PluginMetricsFacade.Shared metrics;
+
+    /** @param metrics where plugin metrics go; null for validation only */
+    public AgentAssembler(PluginCatalog catalog, Clock clock, PluginMetricsFacade.Shared metrics) {
+        this.catalog = catalog;
+        this.clock = clock;
+        this.metrics = metrics;
+    }
+
+    /** Builds the graph or throws one {@link FlowwatchException} listing every problem. */
+    public Assembled assemble(AgentConfig config) {
+        List<Problem> problems = new ArrayList<>();
+        Map<String, Source> sources = new LinkedHashMap<>();
+        for (ComponentConfig c : config.sources().values()) {
+            build(ExtensionKind.SOURCE, SourceFactory.class, c, config, problems)
+                    .ifPresent(f -> create(c, problems, () -> f.factory.create(f.block, f.ctx)).ifPresent(s -> sources.put(c.name(), s)));
+        }
+        Map<String, Notifier> notifiers = new LinkedHashMap<>();
+        for (ComponentConfig c : config.notifiers().values()) {
+            build(ExtensionKind.NOTIFIER, NotifierFactory.class, c, config, problems)
+                    .ifPresent(f -> create(c, problems, () -> f.factory.create(f.block, f.ctx)).ifPresent(n -> notifiers.put(c.name(), n)));
+        }
+        Map<String, QueryEngine> engines = new LinkedHashMap<>();
+        for (ComponentConfig c : config.queryEngines().values()) {
+            build(ExtensionKind.QUERY_ENGINE, QueryEngineFactory.class, c, config, problems)
+                    .ifPresent(f -> create(c, problems, () -> f.factory.create(f.block, f.ctx)).ifPresent(q -> engines.put(c.name(), q)));
+        }
+        List<BoundRule> rules = new ArrayList<>();
+        for (RuleConfig rc : config.rules()) {
+            if (!rc.enabled()) {
+                continue;
+            }
+            String label = "rules[" + rc.name() + "]";
+            Optional<PluginCatalog.Registered<RuleTypeFactory>> reg =
+                    catalog.find(ExtensionKind.RULE_TYPE, rc.spec().type(), RuleTypeFactory.class);
+            if (reg.isEmpty()) {
+                problems.add(new Problem(originOf(rc.block(), "type", rc.origin()), label + ".type",
+                        unknownType(ExtensionKind.RULE_TYPE, rc.spec().type())));
+                continue;
+            }
+            Config block = rc.block().withFallback(reg.get().defaults());
+            AgentPluginContext ctx = context("rule", rc.name(), config.stateDir().resolve("rules"));
+            create(rc.origin(), label, problems, () -> reg.get().factory().create(rc.spec(), block, ctx))
+                    .ifPresent(rule -> rules.add(new BoundRule(rc, rule, new AlertTracker(rc.spec(), rc.repeatInterval()))));
+        }
+        if (!problems.isEmpty()) {
+            throw new FlowwatchException(problems);
+        }
+        return new Assembled(config, sources, notifiers, engines, rules);
+    }
+
+    private record Found<F>(F factory, Config block, AgentPluginContext ctx) {
+    }
+
+    private <F> Optional<Found<F>> build(ExtensionKind kind, Class<F> type, ComponentConfig c, AgentConfig config,
+                                         List<Problem> problems) {
+        Optional<PluginCatalog.Registered<F>> reg = catalog.find(kind, c.type(), type);
+        if (reg.isEmpty()) {
+            problems.add(new Problem(originOf(c.block(), "type", c.origin()), c.path() + ".type", unknownType(kind, c.type())));
+            return Optional.empty();
+        }
+        Config block = c.block().withFallback(reg.get().defaults());
+        for (String secretKey : secretKeys(reg.get().factory())) {
+            try {
+                if (block.hasPath(secretKey)) {
+                    SecretMasker.register(block.getString(secretKey));
+                }
+            } catch (ConfigException e) {
+                // a wrongly typed secret is reported by the factory itself
+            }
+        }
+        String label = switch (kind) {
+            case SOURCE -> "source";
+            case NOTIFIER -> "notifier";
+            case QUERY_ENGINE -> "engine";
+            case RULE_TYPE -> "rule";
+        };
+        AgentPluginContext ctx = context(label, c.name(), config.stateDir().resolve(kind.section()));
+        return Optional.of(new Found<>(reg.get().factory(), block, ctx));
+    }
+
+    private AgentPluginContext context(String label, String name, Path stateRoot) {
+        PluginMetrics m = metrics == null ? PluginMetrics.NONE : new PluginMetricsFacade(metrics, label, name);
+        return new AgentPluginContext(name, clock, stateRoot.resolve(name.replaceAll("[^A-Za-z0-9._-]", "_")), m,
+                label + "-" + name);
+    }
+
+    private static Set<String> secretKeys(Object factory) {
+        if (factory instanceof SourceFactory f) {
+            return f.secretKeys();
+        }
+        if (factory instanceof NotifierFactory f) {
+            return f.secretKeys();
+        }
+        if (factory instanceof QueryEngineFactory f) {
+            return f.secretKeys();
+        }
+        return Set.of();
+    }
+
+    private String unknownType(ExtensionKind kind, String type) {
+        List<String> known = catalog.types(kind);
+        return "expected one of the " + kind.section() + " types the loaded plugins provide ("
+                + (known.isEmpty() ? "none" : String.join(", ", known)) + "), got '" + type + "'";
+    }
+
+    private static <T> Optional<T> create(ComponentConfig c, List<Problem> problems, java.util.function.Supplier<T> creator) {
+        return create(c.origin(), c.path(), problems, creator);
+    }
+
+    private static <T> Optional<T> create(String origin, String path, List<Problem> problems, java.util.function.Supplier<T> creator) {
+        try {
+            return Optional.of(creator.get());
+        } catch (FlowwatchException e) {
+            if (e.problems().isEmpty()) {
+                problems.add(new Problem(origin, path, e.getMessage()));
+            } else {
+                problems.addAll(e.problems());
+            }
+        } catch (ConfigException e) {
+            problems.add(new Problem(e.origin() == null ? origin : io.flowwatch.api.config.ConfigReader.describe(e.origin()),
+                    path, e.getMessage()));
+        } catch (RuntimeException | LinkageError e) {
+            // A plugin bug must surface as a located problem, not a stack trace at start-up.
+            problems.add(new Problem(origin, path, "plugin failed to build it: " + e));
+        }
+        return Optional.empty();
+    }
+
+    private static String originOf(Config block, String key, String fallback) {
+        try {
+            return block.hasPath(key) ? io.flowwatch.api.config.ConfigReader.describe(block.getValue(key).origin()) : fallback;
+        } catch (ConfigException e) {
+            return fallback;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.flowwatch.runtime.cli;
+
+import io.flowwatch.api.FlowwatchException;
+import io.flowwatch.runtime.Agent;
+import io.flowwatch.runtime.config.AgentConfig;
+import io.flowwatch.runtime.config.ConfigLoader;
+import io.flowwatch.runtime.plugin.PluginRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs an agent in the foreground for {@code run} and {@code demo}: loads plugins, starts, waits
+ * for the end of input ({@code --once}) or SIGTERM/SIGINT, then shuts down cleanly and exits 0.
+ */
+final class AgentLauncher {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentLauncher.class);
+    private static final Duration SHUTDOWN_DEADLINE = Duration.ofSeconds(20);
+
+    private AgentLauncher() {
+    }
+
+    static int run(ConfigLoader.Loaded loaded, boolean once, PrintStream err) {
+        if (!loaded.ok()) {
+            Problems.print(err, loaded.problems());
+            return FlowwatchCommand.USAGE;
+        }
+        AgentConfig config = loaded.config();
+        try (PluginRuntime plugins = PluginRuntime.load(config.pluginsDir())) {
+            Agent agent = new Agent(config, plugins.catalog(), Clock.systemUTC(), once);
+            CountDownLatch stop = new CountDownLatch(1);
+            // Handle TERM/INT ourselves: a JVM shutdown hook would exit 143, and systemd expects 0 after a clean stop.
+            Signal.handle(new Signal("TERM"), s -> stop.countDown());
+            Signal.handle(new Signal("INT"), s -> stop.countDown());
+            Signal.handle(new Signal("HUP"), s -> log.warn("agent: SIGHUP received; live reload is not available in this version, restart to apply config changes"));
+            try {
+                agent.start();
+            } catch (FlowwatchException e) {
+                agent.shutdown(Duration.ofSeconds(1));
+                printProblems(err, e);
+                return FlowwatchCommand.USAGE;
+            }
+            if (once) {
+                Thread waiter = new Thread(() -> {
+                    try {
+                        agent.awaitSources();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    stop.countDown();
+                }, "once-waiter");
+                waiter.setDaemon(true);
+                waiter.start();
+            }
+            stop.await();
+            agent.shutdown(SHUTDOWN_DEADLINE);
+            return FlowwatchCommand.OK;
+        } catch (IOException e) {
+            err.println("flowwatch: cannot load plugins from " + config.pluginsDir() + ": " + e.getMessage());
+            return FlowwatchCommand.FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return FlowwatchCommand.FAILED;
+        }
+    }
+
+    static void printProblems(PrintStream err, FlowwatchException e) {
+        if (e.problems().isEmpty()) {
+            err.println("flowwatch: " + io.flowwatch.runtime.logging.SecretMasker.mask(e.getMessage()));
+        } else {
+            Problems.print(err, List.copyOf(e.problems()));
+        }
+    }
+}

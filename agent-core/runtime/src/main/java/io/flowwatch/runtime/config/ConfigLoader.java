@@ -1,0 +1,332 @@
+package io.flowwatch.runtime.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.flowwatch.api.FlowwatchException.Problem;
+import io.flowwatch.api.config.ConfigReader;
+import io.flowwatch.api.rule.RuleSpec;
+import io.flowwatch.api.rule.Severity;
+
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Reads {@code agent.conf} (over the runtime's reference.conf, with {@code ${?ENV}} substitution)
+ * and the rule files it names into an {@link AgentConfig}, collecting every problem with its
+ * {@code file:line} instead of stopping at the first. Type-specific keys are checked later by
+ * each plugin's factory.
+ */
+public final class ConfigLoader {
+
+    /** The result: a config (possibly partial) and every problem found. */
+    public record Loaded(AgentConfig config, List<Problem> problems) {
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+    }
+
+    private static final Set<String> SEVERITIES =
+            Arrays.stream(Severity.values()).map(Severity::configName).collect(Collectors.toSet());
+    private static final Set<String> RULE_COMMON_KEYS = Set.of(
+            "name", "type", "description", "severity", "sources", "notify", "labels", "repeat-interval", "enabled");
+
+    private final Config reference;
+    private final Map<String, String> environment;
+
+    public ConfigLoader() {
+        this(ConfigFactory.defaultReference(ConfigLoader.class.getClassLoader()), System.getenv());
+    }
+
+    ConfigLoader(Config reference, Map<String, String> environment) {
+        this.reference = reference;
+        this.environment = environment;
+    }
+
+    public Loaded load(Path file) {
+        List<Problem> problems = new ArrayList<>();
+        Config user;
+        try {
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException.IO(ConfigFactory.empty(file.toString()).origin(),
+                        Files.exists(file) ? "not a regular file" : "no such file");
+            }
+            user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (ConfigException e) {
+            problems.add(problemOf(e, file.toString()));
+            return new Loaded(null, problems);
+        }
+        return build(file, user, problems);
+    }
+
+    /** Loads from text (the demo's built-in config, tests); {@code baseFile} anchors relative rule globs. */
+    public Loaded loadString(String hocon, String description, Path baseFile) {
+        List<Problem> problems = new ArrayList<>();
+        Config user;
+        try {
+            user = ConfigFactory.parseString(hocon, ConfigParseOptions.defaults().setOriginDescription(description));
+        } catch (ConfigException e) {
+            problems.add(problemOf(e, description));
+            return new Loaded(null, problems);
+        }
+        return build(baseFile, user, problems);
+    }
+
+    private Loaded build(Path file, Config user, List<Problem> problems) {
+        Config env = ConfigFactory.parseMap(environment, "environment variables");
+        Config merged;
+        try {
+            // Resolve against the environment without letting env vars override config keys.
+            merged = user.withFallback(reference).resolveWith(env, ConfigResolveOptions.noSystem());
+        } catch (ConfigException e) {
+            problems.add(problemOf(e, file.toString()));
+            return new Loaded(null, problems);
+        }
+        checkUnknownKeys(merged, problems);
+        Config fw = merged.getConfig("flowwatch");
+        ConfigReader r = new ConfigReader(fw, "flowwatch");
+        String stateDir = r.string("state-dir");
+        String pluginsDir = r.string("plugins-dir");
+        boolean httpEnabled = r.bool("http.enabled");
+        String bind = r.string("http.bind");
+        int port = r.integer("http.port", 0, 65535);
+        List<String> globs = r.stringList("rules");
+        Duration lateness = r.duration("allowed-lateness");
+        Duration checkpointInterval = r.duration("checkpoint-interval");
+        Duration pollTimeout = r.duration("poll-timeout");
+        problems.addAll(r.problems());
+
+        Map<String, ComponentConfig> sources = components(fw, "sources", problems);
+        Map<String, ComponentConfig> engines = components(fw, "query-engines", problems);
+        Map<String, ComponentConfig> notifiers = components(fw, "notifiers", problems);
+
+        Path base = file.toAbsolutePath().getParent();
+        List<RuleConfig> rules = new ArrayList<>();
+        Config ruleDefaults = fw.getConfig("rule-defaults");
+        for (String glob : globs) {
+            for (Path ruleFile : expand(base, glob, fw, problems)) {
+                loadRuleFile(ruleFile, ruleDefaults, env, rules, problems);
+            }
+        }
+        checkRuleReferences(rules, sources.keySet(), notifiers.keySet(), problems);
+
+        AgentConfig config = new AgentConfig(file, Paths.get(stateDir == null ? "state" : stateDir),
+                pluginsDir == null || pluginsDir.isBlank() ? defaultPluginsDir() : Paths.get(pluginsDir),
+                new HttpConfig(httpEnabled, bind == null ? "127.0.0.1" : bind, port), globs, lateness,
+                checkpointInterval, pollTimeout, sources, engines, notifiers, rules);
+        return new Loaded(config, problems);
+    }
+
+    /** The distribution's plugins: {@code <flowwatch.home>/plugins}, else {@code ./plugins}. */
+    public static Path defaultPluginsDir() {
+        String home = System.getProperty("flowwatch.home");
+        return home == null || home.isBlank() ? Paths.get("plugins") : Paths.get(home, "plugins");
+    }
+
+    private void checkUnknownKeys(Config merged, List<Problem> problems) {
+        Set<String> known = reference.getObject("flowwatch").keySet();
+        ConfigObject fw = merged.getObject("flowwatch");
+        for (Map.Entry<String, ConfigValue> e : fw.entrySet()) {
+            if (!known.contains(e.getKey())) {
+                problems.add(new Problem(ConfigReader.describe(e.getValue().origin()), "flowwatch." + e.getKey(),
+                        "unknown key; expected one of " + String.join(", ", new TreeSet<>(known))));
+            }
+        }
+        for (String top : merged.root().keySet()) {
+            if (!top.equals("flowwatch") && merged.root().get(top).origin().filename() != null) {
+                problems.add(new Problem(ConfigReader.describe(merged.root().get(top).origin()), top,
+                        "unknown key; everything belongs under flowwatch { ... }"));
+            }
+        }
+    }
+
+    private static Map<String, ComponentConfig> components(Config fw, String section, List<Problem> problems) {
+        Map<String, ComponentConfig> out = new LinkedHashMap<>();
+        ConfigValue sectionValue = fw.getValue(section);
+        if (sectionValue.valueType() != ConfigValueType.OBJECT) {
+            problems.add(new Problem(ConfigReader.describe(sectionValue.origin()), "flowwatch." + section,
+                    "expected an object of named blocks, e.g. " + section + " { name { type = ... } }"));
+            return out;
+        }
+        ConfigObject obj = (ConfigObject) sectionValue;
+        for (String name : new TreeSet<>(obj.keySet())) {
+            ConfigValue v = obj.get(name);
+            String path = "flowwatch." + section + "." + name;
+            String origin = ConfigReader.describe(v.origin());
+            if (v.valueType() != ConfigValueType.OBJECT) {
+                problems.add(new Problem(origin, path, "expected a block { type = ... }"));
+                continue;
+            }
+            Config block = ((ConfigObject) v).toConfig();
+            ConfigReader r = new ConfigReader(block, path);
+            String type = r.string("type");
+            problems.addAll(r.problems());
+            if (type != null) {
+                out.put(name, new ComponentConfig(name, type, block, path, origin));
+            }
+        }
+        return out;
+    }
+
+    /** Expands one glob (or plain path) relative to agent.conf's directory, sorted. */
+    static List<Path> expand(Path base, String glob, Config fw, List<Problem> problems) {
+        Path pattern = base.resolve(glob).normalize();
+        String s = pattern.toString();
+        int firstGlob = indexOfGlobChar(s);
+        if (firstGlob < 0) {
+            if (!Files.isRegularFile(pattern)) {
+                problems.add(new Problem(ConfigReader.describe(fw.getValue("rules").origin()), "flowwatch.rules",
+                        "expected an existing rule file, but " + pattern + " does not exist"));
+                return List.of();
+            }
+            return List.of(pattern);
+        }
+        int slash = s.lastIndexOf('/', firstGlob);
+        Path root = Paths.get(slash <= 0 ? "/" : s.substring(0, slash));
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + s);
+        try (Stream<Path> walk = Files.walk(root)) {
+            return walk.filter(Files::isRegularFile).filter(matcher::matches).sorted().collect(Collectors.toList());
+        } catch (IOException e) {
+            problems.add(new Problem(ConfigReader.describe(fw.getValue("rules").origin()), "flowwatch.rules",
+                    "cannot list " + root + ": " + e.getMessage()));
+            return List.of();
+        }
+    }
+
+    private static int indexOfGlobChar(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '*' || c == '?' || c == '[' || c == '{') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static void loadRuleFile(Path file, Config ruleDefaults, Config env, List<RuleConfig> out, List<Problem> problems) {
+        Config conf;
+        try {
+            conf = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false))
+                    .resolveWith(env, ConfigResolveOptions.noSystem());
+        } catch (ConfigException e) {
+            problems.add(problemOf(e, file.toString()));
+            return;
+        }
+        for (String key : conf.root().keySet()) {
+            if (!key.equals("rules")) {
+                problems.add(new Problem(ConfigReader.describe(conf.root().get(key).origin()), key,
+                        "unknown key; a rule file holds rules = [ {...}, ... ]"));
+            }
+        }
+        if (!conf.hasPath("rules")) {
+            return;
+        }
+        ConfigValue rulesValue = conf.getValue("rules");
+        if (rulesValue.valueType() != ConfigValueType.LIST) {
+            problems.add(new Problem(ConfigReader.describe(rulesValue.origin()), "rules", "expected a list of rule blocks [ {...}, ... ]"));
+            return;
+        }
+        ConfigList list = (ConfigList) rulesValue;
+        for (int i = 0; i < list.size(); i++) {
+            ConfigValue v = list.get(i);
+            String origin = ConfigReader.describe(v.origin());
+            if (v.valueType() != ConfigValueType.OBJECT) {
+                problems.add(new Problem(origin, "rules[" + i + "]", "expected a rule block { name = ..., type = ... }"));
+                continue;
+            }
+            Config block = ((ConfigObject) v).toConfig();
+            String label = block.hasPath("name") && block.getValue("name").valueType() == ConfigValueType.STRING
+                    ? "rules[" + block.getString("name") + "]" : "rules[" + i + "]";
+            ConfigReader r = new ConfigReader(block.withFallback(ruleDefaults), label);
+            String name = r.string("name");
+            String type = r.string("type");
+            String description = r.string("description");
+            String severity = r.oneOf("severity", SEVERITIES);
+            List<String> sources = r.stringList("sources");
+            List<String> notify = r.stringList("notify");
+            Duration repeat = r.duration("repeat-interval");
+            boolean enabled = r.bool("enabled");
+            Map<String, String> labels = new HashMap<>();
+            if (block.hasPath("labels")) {
+                try {
+                    for (Map.Entry<String, ConfigValue> e : block.getObject("labels").entrySet()) {
+                        labels.put(e.getKey(), String.valueOf(e.getValue().unwrapped()));
+                    }
+                } catch (ConfigException.WrongType e) {
+                    r.problem("labels", "expected an object of label = value");
+                }
+            }
+            problems.addAll(r.problems());
+            if (name != null && type != null && severity != null) {
+                RuleSpec spec = new RuleSpec(name, type, description, Severity.fromConfigName(severity), labels);
+                out.add(new RuleConfig(spec, sources, notify, repeat, enabled, block, origin));
+            }
+        }
+    }
+
+    private static void checkRuleReferences(List<RuleConfig> rules, Set<String> sources, Set<String> notifiers,
+                                            List<Problem> problems) {
+        Map<String, RuleConfig> seen = new HashMap<>();
+        for (RuleConfig rule : rules) {
+            RuleConfig first = seen.putIfAbsent(rule.name(), rule);
+            if (first != null) {
+                problems.add(new Problem(rule.origin(), "rules[" + rule.name() + "].name",
+                        "expected a unique rule name; '" + rule.name() + "' is also defined at " + first.origin()));
+            }
+            for (String s : rule.sources()) {
+                if (!sources.contains(s)) {
+                    problems.add(new Problem(rule.origin(), "rules[" + rule.name() + "].sources",
+                            "expected one of the configured sources (" + String.join(", ", new TreeSet<>(sources)) + "), got '" + s + "'"));
+                }
+            }
+            for (String n : rule.notifiers()) {
+                if (!notifiers.contains(n)) {
+                    problems.add(new Problem(rule.origin(), "rules[" + rule.name() + "].notify",
+                            "expected one of the configured notifiers (" + String.join(", ", new TreeSet<>(notifiers)) + "), got '" + n + "'"));
+                }
+            }
+        }
+    }
+
+    /** A typesafe-config exception as a located problem. */
+    static Problem problemOf(ConfigException e, String fallbackOrigin) {
+        String origin = e.origin() != null ? ConfigReader.describe(e.origin()) : fallbackOrigin;
+        String msg = e.getMessage();
+        // typesafe prefixes its message with the origin description; keep only the explanation.
+        if (e.origin() != null) {
+            String prefix = e.origin().description() + ": ";
+            if (msg.startsWith(prefix)) {
+                msg = msg.substring(prefix.length());
+            }
+        }
+        return new Problem(origin, "", msg);
+    }
+
+    static Set<String> ruleCommonKeys() {
+        return RULE_COMMON_KEYS;
+    }
+}

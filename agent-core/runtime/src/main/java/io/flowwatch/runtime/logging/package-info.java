@@ -1,0 +1,2 @@
+/** Logging glue: secret masking for every log line. */
+package io.flowwatch.runtime.logging;

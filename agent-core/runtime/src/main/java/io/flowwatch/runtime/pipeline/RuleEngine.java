@@ -1,0 +1,180 @@
+package io.flowwatch.runtime.pipeline;
+
+import io.flowwatch.api.notify.Alert;
+import io.flowwatch.api.record.FlowRecord;
+import io.flowwatch.api.rule.RuleOutput;
+import io.flowwatch.api.rule.Signal;
+import io.flowwatch.runtime.metrics.AgentMetrics;
+import io.flowwatch.runtime.notify.NotificationDispatcher.Routed;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Evaluates records of every source against the rules, one batch at a time, and keeps event
+ * time. Batches from all source threads are serialised here, so rules see a single thread.
+ *
+ * <p>Watermark: each source's is the newest record start it delivered minus
+ * {@code allowed-lateness}; the engine's is the minimum over sources that have delivered records
+ * and are not finished, and never goes backwards. When every source is finished (end of
+ * {@code run --once}) windows are closed with {@link Long#MAX_VALUE}.
+ */
+public final class RuleEngine {
+
+    private static final Logger log = LoggerFactory.getLogger(RuleEngine.class);
+
+    private final List<BoundRule> rules;
+    private final long latenessSeconds;
+    private final AgentMetrics metrics;
+    private final Map<String, Long> newestBySource = new HashMap<>();
+    private final Map<String, Boolean> finished = new HashMap<>();
+    private long watermark = Long.MIN_VALUE;
+
+    public RuleEngine(List<BoundRule> rules, Duration allowedLateness, AgentMetrics metrics) {
+        this.rules = List.copyOf(rules);
+        this.latenessSeconds = allowedLateness.toSeconds();
+        this.metrics = metrics;
+    }
+
+    public List<BoundRule> rules() {
+        return rules;
+    }
+
+    /** Registers a source so the watermark waits for it. */
+    public synchronized void register(String source) {
+        finished.put(source, false);
+    }
+
+    /** Evaluates one batch of a source's records and returns the alerts it raised. */
+    public synchronized List<Routed> process(String source, List<FlowRecord> records) {
+        List<Routed> out = new ArrayList<>();
+        long newest = newestBySource.getOrDefault(source, Long.MIN_VALUE);
+        long late = 0;
+        for (BoundRule b : rules) {
+            if (!b.reads(source)) {
+                continue;
+            }
+            Collector c = new Collector(b, out);
+            int evaluated = 0;
+            for (FlowRecord r : records) {
+                try {
+                    b.rule().onRecord(r, c);
+                } catch (RuntimeException e) {
+                    // A rule bug must not take the agent down or block the source; say which rule and record.
+                    log.error("rule {}: failed on record '{}': {}", b.config().name(), r.toLine(), e.toString());
+                }
+                evaluated++;
+            }
+            metrics.ruleEvaluations.labels(b.config().name()).inc(evaluated);
+        }
+        for (FlowRecord r : records) {
+            long t = r.eventTime();
+            if (t != FlowRecord.ABSENT) {
+                if (t > newest) {
+                    newest = t;
+                }
+                if (watermark != Long.MIN_VALUE && t < watermark) {
+                    late++;
+                }
+            }
+        }
+        if (late > 0) {
+            metrics.lateRecords.labels(source).inc(late);
+        }
+        if (newest != Long.MIN_VALUE) {
+            newestBySource.put(source, newest);
+        }
+        advance(out);
+        return out;
+    }
+
+    /** Marks a source finished (its input ended); it no longer holds the watermark back. */
+    public synchronized List<Routed> finish(String source) {
+        finished.put(source, true);
+        List<Routed> out = new ArrayList<>();
+        if (finished.values().stream().allMatch(f -> f)) {
+            moveWatermark(Long.MAX_VALUE, out);
+        } else {
+            advance(out);
+        }
+        return out;
+    }
+
+    public synchronized long watermark() {
+        return watermark;
+    }
+
+    /** The newest event time a source delivered, or {@link Long#MIN_VALUE}. */
+    public synchronized long newestEventTime(String source) {
+        return newestBySource.getOrDefault(source, Long.MIN_VALUE);
+    }
+
+    private void advance(List<Routed> out) {
+        long min = Long.MAX_VALUE;
+        boolean any = false;
+        for (Map.Entry<String, Boolean> e : finished.entrySet()) {
+            if (e.getValue()) {
+                continue;
+            }
+            Long newest = newestBySource.get(e.getKey());
+            if (newest == null) {
+                continue; // a source with no data yet does not hold event time back
+            }
+            any = true;
+            min = Math.min(min, newest - latenessSeconds);
+        }
+        if (any) {
+            moveWatermark(min, out);
+        }
+    }
+
+    private void moveWatermark(long to, List<Routed> out) {
+        if (to <= watermark) {
+            return;
+        }
+        watermark = to;
+        metrics.watermark.set(to == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : to);
+        for (BoundRule b : rules) {
+            try {
+                b.rule().onWatermark(to, new Collector(b, out));
+            } catch (RuntimeException e) {
+                log.error("rule {}: failed closing windows at watermark {}: {}", b.config().name(), to, e.toString());
+            }
+        }
+    }
+
+    /** Turns a rule's signals into alerts through its tracker. */
+    private final class Collector implements RuleOutput {
+        private final BoundRule rule;
+        private final List<Routed> out;
+
+        Collector(BoundRule rule, List<Routed> out) {
+            this.rule = rule;
+            this.out = out;
+        }
+
+        @Override
+        public void firing(Signal signal) {
+            emit(rule.tracker().onFiring(signal));
+        }
+
+        @Override
+        public void resolved(Map<String, String> key, long eventTime) {
+            emit(rule.tracker().onResolved(key, eventTime));
+        }
+
+        private void emit(Alert a) {
+            String name = rule.config().name();
+            metrics.alertsFiring.labels(name).set(rule.tracker().firingCount());
+            if (a != null) {
+                metrics.alertsRaised.labels(name, a.state().wireName()).inc();
+                out.add(new Routed(a, rule.config().notifiers()));
+            }
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package io.flowwatch.runtime.plugin;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import org.pf4j.PluginManager;
+import org.pf4j.PluginWrapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/**
+ * Loads the plugin zips of one directory through pf4j and builds the {@link PluginCatalog}.
+ *
+ * <p>Zips are extracted into a private temporary directory, never next to themselves: an
+ * installed agent's plugin directory is read-only, and only zips directly inside the configured
+ * directory are considered (no recursion, no symlinks), so nothing else can slip in.
+ */
+public final class PluginRuntime implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PluginRuntime.class);
+
+    /** Jars a plugin must not bundle: the host shares these packages parent-first. */
+    private static final List<String> FORBIDDEN_JAR_PREFIXES = List.of(
+            "flowwatch-api-", "flowwatch-runtime-", "config-1.", "slf4j-api-", "pf4j-", "logback-classic-", "logback-core-");
+
+    private final PluginManager manager;
+    private final Path workDir;
+    private final PluginCatalog catalog;
+
+    private PluginRuntime(PluginManager manager, Path workDir, PluginCatalog catalog) {
+        this.manager = manager;
+        this.workDir = workDir;
+        this.catalog = catalog;
+    }
+
+    /**
+     * Loads every {@code *.zip} directly inside {@code pluginsDir}. Problems with single plugins
+     * are recorded in the catalog and the rest still load; the runtime's built-in extensions are
+     * always present.
+     */
+    public static PluginRuntime load(Path pluginsDir) throws IOException {
+        Path workDir = Files.createTempDirectory("flowwatch-plugins-");
+        PluginCatalog.Builder catalog = PluginCatalog.builder();
+        if (pluginsDir == null || !Files.isDirectory(pluginsDir)) {
+            catalog.problem("plugins-dir " + pluginsDir + " is not a directory: only built-in types are available");
+        } else {
+            try (DirectoryStream<Path> zips = Files.newDirectoryStream(pluginsDir, "*.zip")) {
+                List<Path> sorted = new ArrayList<>();
+                zips.forEach(sorted::add);
+                Collections.sort(sorted);
+                for (Path zip : sorted) {
+                    if (!Files.isRegularFile(zip, LinkOption.NOFOLLOW_LINKS)) {
+                        catalog.problem(zip + ": skipped: not a regular file (symlinks are not followed)");
+                        continue;
+                    }
+                    String name = zip.getFileName().toString();
+                    Path target = workDir.resolve(name.substring(0, name.length() - ".zip".length()));
+                    try {
+                        extract(zip, target);
+                    } catch (IOException | IllegalArgumentException e) {
+                        catalog.problem(zip + ": refused: " + e.getMessage());
+                        deleteTree(target);
+                    }
+                }
+            }
+        }
+        FlowwatchPluginManager manager = new FlowwatchPluginManager(workDir);
+        manager.loadPlugins();
+        manager.startPlugins();
+        for (PluginWrapper w : manager.getPlugins()) {
+            if (w.getFailedException() != null) {
+                catalog.problem("plugin " + w.getPluginId() + " failed to start: " + w.getFailedException().getMessage());
+            }
+        }
+        Config builtinReference = ConfigFactory.defaultReference(PluginRuntime.class.getClassLoader());
+        Map<String, Map<ExtensionKind, List<String>>> typesByPlugin = new java.util.TreeMap<>();
+        Map<String, Config> referenceByPlugin = new java.util.HashMap<>();
+        for (ExtensionKind kind : ExtensionKind.values()) {
+            for (Object factory : manager.getExtensions(kind.factoryClass())) {
+                PluginWrapper w = manager.whichPlugin(factory.getClass());
+                String id = w == null ? "builtin" : w.getPluginId();
+                String version = w == null ? versionOfRuntime() : w.getDescriptor().getVersion();
+                Config reference = w == null ? builtinReference
+                        : referenceByPlugin.computeIfAbsent(id, k -> pluginReference(w));
+                catalog.add(kind, factory, id, version, reference);
+                typesByPlugin.computeIfAbsent(id, k -> new EnumMap<>(ExtensionKind.class))
+                        .computeIfAbsent(kind, k -> new ArrayList<>()).add(kind.typeOf(factory));
+            }
+        }
+        for (PluginWrapper w : manager.getPlugins()) {
+            catalog.plugin(new PluginCatalog.PluginInfo(w.getPluginId(), w.getDescriptor().getVersion(),
+                    w.getDescriptor().getPluginDescription(), w.getPluginPath().getFileName().toString() + ".zip",
+                    typesByPlugin.getOrDefault(w.getPluginId(), Map.of())));
+        }
+        catalog.plugin(new PluginCatalog.PluginInfo("builtin", versionOfRuntime(), "Built into the runtime",
+                "", typesByPlugin.getOrDefault("builtin", Map.of())));
+        PluginCatalog built = catalog.build();
+        for (String p : built.problems()) {
+            log.warn("plugins: {}", p);
+        }
+        return new PluginRuntime(manager, workDir, built);
+    }
+
+    public PluginCatalog catalog() {
+        return catalog;
+    }
+
+    /** The class loader of a loaded plugin, for tests that check isolation. */
+    public ClassLoader classLoaderOf(String pluginId) {
+        return manager.getPluginClassLoader(pluginId);
+    }
+
+    public static String versionOfRuntime() {
+        String v = PluginRuntime.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    @Override
+    public void close() {
+        try {
+            manager.stopPlugins();
+            manager.unloadPlugins();
+        } catch (RuntimeException e) {
+            log.debug("plugins: unload failed", e);
+        }
+        deleteTree(workDir);
+    }
+
+    /**
+     * A plugin's own reference.conf files (from classes/ and its bundled jars), not the host's:
+     * the parent-first loader would otherwise hand back the runtime's too.
+     */
+    private static Config pluginReference(PluginWrapper w) {
+        ClassLoader cl = w.getPluginClassLoader();
+        Config merged = ConfigFactory.empty();
+        try {
+            Set<String> hostUrls = new HashSet<>();
+            for (URL u : Collections.list(PluginRuntime.class.getClassLoader().getResources("reference.conf"))) {
+                hostUrls.add(u.toString());
+            }
+            for (URL u : Collections.list(cl.getResources("reference.conf"))) {
+                if (!hostUrls.contains(u.toString())) {
+                    merged = merged.withFallback(ConfigFactory.parseURL(u, ConfigParseOptions.defaults().setClassLoader(cl)));
+                }
+            }
+        } catch (IOException | com.typesafe.config.ConfigException e) {
+            log.warn("plugins: {}: cannot read reference.conf: {}", w.getPluginId(), e.getMessage());
+        }
+        return merged.resolve();
+    }
+
+    /** Unzips with zip-slip protection and refuses zips that bundle the shared packages. */
+    static void extract(Path zip, Path target) throws IOException {
+        Files.createDirectories(target);
+        Path root = target.toRealPath();
+        try (InputStream in = Files.newInputStream(zip); ZipInputStream zin = new ZipInputStream(in)) {
+            ZipEntry e;
+            while ((e = zin.getNextEntry()) != null) {
+                Path out = root.resolve(e.getName()).normalize();
+                if (!out.startsWith(root)) {
+                    throw new IllegalArgumentException("entry '" + e.getName() + "' would be written outside the plugin directory");
+                }
+                String fileName = out.getFileName() == null ? "" : out.getFileName().toString();
+                if (e.getName().startsWith("lib/") && fileName.endsWith(".jar")) {
+                    for (String forbidden : FORBIDDEN_JAR_PREFIXES) {
+                        if (fileName.startsWith(forbidden)) {
+                            throw new IllegalArgumentException("bundles " + fileName
+                                    + ", which the host provides (API, pf4j, typesafe-config, slf4j and logback are shared)");
+                        }
+                    }
+                }
+                if (e.isDirectory()) {
+                    Files.createDirectories(out);
+                } else {
+                    Files.createDirectories(out.getParent());
+                    Files.copy(zin, out, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        if (!Files.exists(root.resolve("plugin.properties"))) {
+            throw new IllegalArgumentException("no plugin.properties: not a flowwatch plugin zip");
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            log.debug("could not delete {}", dir, e);
+        }
+    }
+}
