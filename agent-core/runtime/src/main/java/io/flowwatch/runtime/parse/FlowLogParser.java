@@ -234,7 +234,7 @@ public final class FlowLogParser {
 
     private static boolean isBlank(byte[] b, int start, int end) {
         for (int i = start; i < end; i++) {
-            if (b[i] != ' ' && b[i] != '\t') {
+            if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r') {
                 return false;
             }
         }
