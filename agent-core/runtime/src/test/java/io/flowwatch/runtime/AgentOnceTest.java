@@ -6,7 +6,6 @@ import io.flowwatch.api.FlowwatchException;
 import io.flowwatch.runtime.config.AgentConfig;
 import io.flowwatch.runtime.config.ConfigLoader;
 import io.flowwatch.runtime.plugin.PluginRuntime;
-import io.flowwatch.runtime.plugin.PluginRuntimeTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +41,7 @@ class AgentOnceTest {
 
     @BeforeAll
     static void loadPlugins() throws IOException {
-        plugins = PluginRuntime.load(PluginRuntimeTest.builtPlugins());
+        plugins = PluginRuntime.load(TestPlugins.dir());
     }
 
     @AfterAll
@@ -92,7 +91,7 @@ class AgentOnceTest {
                   sources { local { type = directory, path = "%s" } }
                   notifiers { alerts { type = file, path = "%s" } }
                 }
-                """.formatted(dir.resolve("state"), PluginRuntimeTest.builtPlugins().toAbsolutePath(), http, port,
+                """.formatted(dir.resolve("state"), TestPlugins.dir().toAbsolutePath(), http, port,
                 dir.resolve("flowlogs"), dir.resolve("alerts.jsonl"));
         ConfigLoader.Loaded loaded = new ConfigLoader().loadString(conf, "test.conf", dir.resolve("agent.conf"));
         assertThat(loaded.problems()).isEmpty();
@@ -220,7 +219,7 @@ class AgentOnceTest {
                   sources { k { type = kafka } }
                   notifiers { n { type = pager } }
                 }
-                """.formatted(PluginRuntimeTest.builtPlugins().toAbsolutePath());
+                """.formatted(TestPlugins.dir().toAbsolutePath());
         ConfigLoader.Loaded loaded = new ConfigLoader().loadString(conf, "t.conf", dir.resolve("agent.conf"));
         assertThatThrownBy(() -> new AgentAssembler(plugins.catalog(), Clock.systemUTC(), null).assemble(loaded.config()))
                 .isInstanceOf(FlowwatchException.class)

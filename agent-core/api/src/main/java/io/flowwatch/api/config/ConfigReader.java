@@ -182,7 +182,15 @@ public final class ConfigReader {
             file = origin.url().getPath();
         }
         if (file == null) {
-            file = origin.description();
+            String d = origin.description();
+            // A block merged with defaults reports "merge of a.conf: 4,reference.conf @ ...: 62": the user's part comes first.
+            if (d.startsWith("merge of ")) {
+                String first = d.substring("merge of ".length()).split(",", 2)[0].trim();
+                int colon = first.lastIndexOf(": ");
+                return colon > 0 && first.substring(colon + 2).chars().allMatch(Character::isDigit)
+                        ? first.substring(0, colon) + ":" + first.substring(colon + 2) : first;
+            }
+            file = d;
         }
         return origin.lineNumber() > 0 ? file + ":" + origin.lineNumber() : file;
     }

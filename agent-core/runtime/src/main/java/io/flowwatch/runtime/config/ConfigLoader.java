@@ -56,7 +56,8 @@ public final class ConfigLoader {
     private final Map<String, String> environment;
 
     public ConfigLoader() {
-        this(ConfigFactory.defaultReference(ConfigLoader.class.getClassLoader()), System.getenv());
+        // Unresolved reference: defaultReference() would mix in JVM system properties as config.
+        this(ConfigFactory.defaultReferenceUnresolved(ConfigLoader.class.getClassLoader()).resolve(), System.getenv());
     }
 
     ConfigLoader(Config reference, Map<String, String> environment) {
@@ -97,13 +98,13 @@ public final class ConfigLoader {
         Config env = ConfigFactory.parseMap(environment, "environment variables");
         Config merged;
         try {
-            // Resolve against the environment without letting env vars override config keys.
-            merged = user.withFallback(reference).resolveWith(env, ConfigResolveOptions.noSystem());
+            // Env vars sit below everything: they only fill ${?VAR} substitutions, never override keys.
+            merged = user.withFallback(reference).withFallback(env).resolve(ConfigResolveOptions.noSystem());
         } catch (ConfigException e) {
             problems.add(problemOf(e, file.toString()));
             return new Loaded(null, problems);
         }
-        checkUnknownKeys(merged, problems);
+        checkUnknownKeys(user, merged, problems);
         Config fw = merged.getConfig("flowwatch");
         ConfigReader r = new ConfigReader(fw, "flowwatch");
         String stateDir = r.string("state-dir");
@@ -144,7 +145,7 @@ public final class ConfigLoader {
         return home == null || home.isBlank() ? Paths.get("plugins") : Paths.get(home, "plugins");
     }
 
-    private void checkUnknownKeys(Config merged, List<Problem> problems) {
+    private void checkUnknownKeys(Config user, Config merged, List<Problem> problems) {
         Set<String> known = reference.getObject("flowwatch").keySet();
         ConfigObject fw = merged.getObject("flowwatch");
         for (Map.Entry<String, ConfigValue> e : fw.entrySet()) {
@@ -153,9 +154,9 @@ public final class ConfigLoader {
                         "unknown key; expected one of " + String.join(", ", new TreeSet<>(known))));
             }
         }
-        for (String top : merged.root().keySet()) {
-            if (!top.equals("flowwatch") && merged.root().get(top).origin().filename() != null) {
-                problems.add(new Problem(ConfigReader.describe(merged.root().get(top).origin()), top,
+        for (String top : user.root().keySet()) {
+            if (!top.equals("flowwatch")) {
+                problems.add(new Problem(ConfigReader.describe(user.root().get(top).origin()), top,
                         "unknown key; everything belongs under flowwatch { ... }"));
             }
         }
@@ -228,17 +229,18 @@ public final class ConfigLoader {
     }
 
     private static void loadRuleFile(Path file, Config ruleDefaults, Config env, List<RuleConfig> out, List<Problem> problems) {
+        Config parsed;
         Config conf;
         try {
-            conf = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false))
-                    .resolveWith(env, ConfigResolveOptions.noSystem());
+            parsed = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            conf = parsed.withFallback(env).resolve(ConfigResolveOptions.noSystem());
         } catch (ConfigException e) {
             problems.add(problemOf(e, file.toString()));
             return;
         }
-        for (String key : conf.root().keySet()) {
+        for (String key : parsed.root().keySet()) {
             if (!key.equals("rules")) {
-                problems.add(new Problem(ConfigReader.describe(conf.root().get(key).origin()), key,
+                problems.add(new Problem(ConfigReader.describe(parsed.root().get(key).origin()), key,
                         "unknown key; a rule file holds rules = [ {...}, ... ]"));
             }
         }

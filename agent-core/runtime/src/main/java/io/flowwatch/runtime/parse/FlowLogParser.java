@@ -143,6 +143,10 @@ public final class FlowLogParser {
                 } else {
                     long v = parseNumber(b, pos, tokEnd, format.column(col).type().max());
                     if (v < 0) {
+                        if (countTokens(b, start, end) != n) {
+                            lastReason = "expected " + n + " fields, found " + countTokens(b, start, end);
+                            return null;
+                        }
                         lastReason = "field " + format.column(col).name() + ": expected a number up to "
                                 + format.column(col).type().max() + ", got '" + printable(b, pos, tokEnd) + "'";
                         return null;
@@ -151,6 +155,10 @@ public final class FlowLogParser {
                 }
             } else if (!absent) {
                 if (kind == ADDR && !looksLikeAddress(b, pos, tokEnd)) {
+                    if (countTokens(b, start, end) != n) {
+                        lastReason = "expected " + n + " fields, found " + countTokens(b, start, end);
+                        return null;
+                    }
                     lastReason = "field " + format.column(col).name() + ": expected an IPv4 or IPv6 address, got '"
                             + printable(b, pos, tokEnd) + "'";
                     return null;
@@ -222,6 +230,20 @@ public final class FlowLogParser {
             }
         }
         return colon || dot;
+    }
+
+    /** Only on the failure path: a wrong field count explains a bad line better than its first odd field. */
+    private static int countTokens(byte[] b, int start, int end) {
+        int n = 0;
+        boolean in = false;
+        for (int i = start; i < end; i++) {
+            boolean sep = b[i] == ' ' || b[i] == '\t';
+            if (!sep && !in) {
+                n++;
+            }
+            in = !sep;
+        }
+        return n;
     }
 
     private static FlowFormat detectHeader(byte[] b, int start, int end) {

@@ -93,7 +93,7 @@ public final class PluginRuntime implements AutoCloseable {
                 catalog.problem("plugin " + w.getPluginId() + " failed to start: " + w.getFailedException().getMessage());
             }
         }
-        Config builtinReference = ConfigFactory.defaultReference(PluginRuntime.class.getClassLoader());
+        Config builtinReference = ConfigFactory.defaultReferenceUnresolved(PluginRuntime.class.getClassLoader()).resolve();
         Map<String, Map<ExtensionKind, List<String>>> typesByPlugin = new java.util.TreeMap<>();
         Map<String, Config> referenceByPlugin = new java.util.HashMap<>();
         for (ExtensionKind kind : ExtensionKind.values()) {

@@ -143,6 +143,6 @@ class ParseCommandTest {
     @Test
     void aBadFormatIsAUsageError() {
         assertThat(run("", "--format", "${srcaddr} ${srcaddr}")).isEqualTo(2);
-        assertThat(stderr()).contains("--format: at position 12: field 'srcaddr' appears twice");
+        assertThat(stderr()).contains("--format: at position 14: field 'srcaddr' appears twice");
     }
 }

@@ -1,6 +1,7 @@
 package io.flowwatch.runtime.cli;
 
-import io.flowwatch.runtime.plugin.PluginRuntimeTest;
+import io.flowwatch.runtime.TestPlugins;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class ValidateCommandTest {
 
     Path conf(String body) throws IOException {
         Path p = dir.resolve("agent.conf");
-        Files.writeString(p, "flowwatch {\n  plugins-dir = \"" + PluginRuntimeTest.builtPlugins().toAbsolutePath() + "\"\n" + body + "}\n");
+        Files.writeString(p, "flowwatch {\n  plugins-dir = \"" + TestPlugins.dir().toAbsolutePath() + "\"\n" + body + "}\n");
         return p;
     }
 

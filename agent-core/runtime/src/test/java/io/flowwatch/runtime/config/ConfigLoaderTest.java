@@ -20,7 +20,7 @@ class ConfigLoaderTest {
     Path dir;
 
     private ConfigLoader loader(Map<String, String> env) {
-        return new ConfigLoader(ConfigFactory.defaultReference(getClass().getClassLoader()), env);
+        return new ConfigLoader(ConfigFactory.defaultReferenceUnresolved(getClass().getClassLoader()).resolve(), env);
     }
 
     private Path write(String name, String text) throws IOException {

@@ -15,7 +15,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -30,7 +29,7 @@ class PluginRuntimeTest {
     static PluginRuntime runtime;
 
     static Path builtPlugins() {
-        return Paths.get(System.getProperty("flowwatch.test.plugins", "target/test-plugins"));
+        return io.flowwatch.runtime.TestPlugins.dir();
     }
 
     @BeforeAll
