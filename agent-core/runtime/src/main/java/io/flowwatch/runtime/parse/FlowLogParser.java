@@ -5,14 +5,17 @@ import io.flowwatch.api.record.FlowFormat;
 import io.flowwatch.api.record.FlowRecord;
 import io.flowwatch.api.source.LineChunk;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * Turns flow-log text into {@link FlowRecord}s: bytes in, primitive fields out. No regex, no
- * per-field boxing; repeated strings (actions, statuses, interface ids, busy addresses) come from
- * a small cache instead of being allocated per record.
+ * Turns flow-log text into {@link FlowRecord}s: bytes in, primitive fields out. One pass over
+ * each line finds token boundaries and, on the way, each number or each string's hash; no
+ * regex, no per-field boxing, and repeated strings (actions, statuses, interface ids, busy
+ * addresses) come from per-column caches instead of being allocated per record.
  *
  * <p>Not thread-safe: one parser per pipeline thread. It remembers the format a header line
  * announced for the rest of that origin.
@@ -27,19 +30,44 @@ public final class FlowLogParser {
         void malformed(String origin, long lineNumber, String reason);
     }
 
+    private static final byte STR = 0;
+    private static final byte NUM = 1;
+    private static final byte ADDR = 2;
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    // Byte classes: separators (space, tab, CR, other control bytes) and the line terminator end a token.
+    private static final byte TOKEN = 0;
+    private static final byte SEP = 1;
+    private static final byte EOL = 2;
+    private static final byte[] CLASS = new byte[256];
+    /** Characters an IPv4 or IPv6 address may contain (digits, hex letters, '.', ':'). */
+    private static final boolean[] ADDRESS_CHAR = new boolean[256];
+
+    static {
+        // Every control byte separates (as tokenEnd sees it); only LF ends the line.
+        for (int c = 0; c <= ' '; c++) {
+            CLASS[c] = SEP;
+        }
+        CLASS['\n'] = EOL;
+        for (char c : "0123456789abcdefABCDEF.:".toCharArray()) {
+            ADDRESS_CHAR[c] = true;
+        }
+    }
+
     private final FlowFormat defaultFormat;
-    private final StringCache strings = new StringCache(13);
 
     private String headerOrigin;
     private FlowFormat headerFormat;
     private String lastReason;
+    /** Where the last {@link #parseTokens} stopped: the line's '\n' or the end of input. */
+    private int stop;
 
-    // Per-format plan, cached: column kinds as a flat array avoids a List lookup per field.
+    // Per-format plan, cached: flat arrays avoid List lookups per field.
     private FlowFormat planFormat;
-    private byte[] plan;
-    private static final byte STR = 0;
-    private static final byte NUM = 1;
-    private static final byte ADDR = 2;
+    private byte[] kinds;
+    private long[] maxima;
+    private StringCache[] caches;
 
     public FlowLogParser(FlowFormat defaultFormat) {
         this.defaultFormat = defaultFormat == null ? FlowFormat.DEFAULT : defaultFormat;
@@ -62,111 +90,121 @@ public final class FlowLogParser {
         }
         int index = 0;
         while (pos < end) {
-            int nl = indexOf(b, pos, end);
-            int lineEnd = nl < 0 ? end : nl;
-            int contentEnd = lineEnd;
-            if (contentEnd > pos && b[contentEnd - 1] == '\r') {
-                contentEnd--;
-            }
             long fallback = eventTimes != null && index < eventTimes.length ? eventTimes[index] : FlowRecord.ABSENT;
-            if (!isBlank(b, pos, contentEnd)) {
-                boolean maybeHeader = startsLikeHeader(b, pos, contentEnd);
-                FlowFormat header = maybeHeader && line == 1 ? detectHeader(b, pos, contentEnd) : null;
-                if (header == null) {
-                    FlowRecord r = parseLine(format, b, pos, contentEnd, fallback);
-                    if (r != null) {
-                        sink.record(r);
-                    } else {
-                        // Concatenated objects can put a header mid-stream; anything else is malformed.
-                        header = maybeHeader ? detectHeader(b, pos, contentEnd) : null;
-                        if (header == null) {
-                            sink.malformed(origin, line, lastReason);
-                        }
+            FlowFormat header = null;
+            if (line == 1 && startsLikeHeader(b[pos])) {
+                header = detectHeader(b, pos, lineEnd(b, pos, end));
+            }
+            if (header == null) {
+                FlowRecord r = parseTokens(format, b, pos, end, fallback);
+                if (r != null) {
+                    sink.record(r);
+                } else if (lastReason != null) {
+                    // Concatenated objects can put a header mid-stream; anything else is malformed.
+                    header = startsLikeHeader(firstNonSeparator(b, pos, end)) ? detectHeader(b, pos, stop) : null;
+                    if (header == null) {
+                        sink.malformed(origin, line, lastReason);
                     }
                 }
-                if (header != null) {
-                    format = header;
-                    headerOrigin = origin;
-                    headerFormat = header;
-                }
+            } else {
+                stop = lineEnd(b, pos, end);
+            }
+            if (header != null) {
+                format = header;
+                headerOrigin = origin;
+                headerFormat = header;
             }
             lastReason = null;
-            pos = lineEnd + 1;
+            pos = stop + 1;
             line++;
             index++;
         }
     }
 
-    /** Parses one line; convenient for tools and tests. Returns empty for a header or bad line. */
+    /** Parses one line; convenient for tools and tests. Returns empty for a blank, header or bad line. */
     public Optional<FlowRecord> parseLine(FlowFormat format, String line) {
         byte[] b = line.getBytes(StandardCharsets.UTF_8);
-        return Optional.ofNullable(parseLine(format, b, 0, b.length, FlowRecord.ABSENT));
+        return Optional.ofNullable(parseTokens(format, b, 0, b.length, FlowRecord.ABSENT));
     }
 
-    /** Why the last line handed to {@link #parseLine(FlowFormat, byte[], int, int, long)} failed. */
+    /** Why the last line failed, or null when it was fine or blank. */
     public String lastReason() {
         return lastReason;
     }
 
     /**
-     * The hot path. Returns null (and sets {@link #lastReason()}) when the line does not fit the
-     * format: wrong number of fields, a non-number in a numeric field, a number out of range, or
-     * an address field with characters no IP address has.
+     * The hot path: parses the line starting at {@code start}, up to its '\n' or {@code end}, and
+     * leaves {@link #stop} at that '\n' (or {@code end}). Returns null for a blank line (with
+     * {@link #lastReason} null) or a line that does not fit the format (with the reason): wrong
+     * number of fields, a non-number in a numeric field, a number out of range, or an address
+     * field with characters no IP address has.
      */
-    public FlowRecord parseLine(FlowFormat format, byte[] b, int start, int end, long fallbackEventTime) {
-        byte[] kinds = planFor(format);
+    FlowRecord parseTokens(FlowFormat format, byte[] b, int start, int end, long fallbackEventTime) {
+        if (format != planFormat) {
+            plan(format);
+        }
+        byte[] kinds = this.kinds;
         int n = kinds.length;
         long[] numbers = new long[n];
         String[] strs = new String[n];
         int pos = start;
         int col = 0;
         while (true) {
-            while (pos < end && (b[pos] == ' ' || b[pos] == '\t')) {
+            byte cls = SEP;
+            while (pos < end && (cls = CLASS[b[pos] & 0xff]) == SEP) {
                 pos++;
             }
-            if (pos >= end) {
+            if (pos >= end || cls == EOL) {
                 break;
             }
-            int tokEnd = pos;
-            while (tokEnd < end && b[tokEnd] != ' ' && b[tokEnd] != '\t') {
-                tokEnd++;
-            }
             if (col >= n) {
-                lastReason = "expected " + n + " fields, found more";
-                return null;
+                return problem(format, b, start, end, "expected " + n + " fields, found " + countTokens(b, start, lineEnd(b, pos, end)));
             }
-            boolean absent = tokEnd - pos == 1 && b[pos] == '-';
-            byte kind = kinds[col];
-            if (kind == NUM) {
-                if (absent) {
+            int tokStart = pos;
+            if (kinds[col] == NUM) {
+                long v = 0;
+                boolean digits = true;
+                byte c;
+                while (pos < end && CLASS[(c = b[pos]) & 0xff] == TOKEN) {
+                    int d = c - '0';
+                    digits &= d >= 0 && d <= 9;
+                    v = v * 10 + d;
+                    pos++;
+                }
+                int len = pos - tokStart;
+                if (digits && len <= 18 && v <= maxima[col]) {
+                    numbers[col] = v;
+                } else if (len == 1 && b[tokStart] == '-') {
                     numbers[col] = FlowRecord.ABSENT;
                 } else {
-                    long v = parseNumber(b, pos, tokEnd, format.column(col).type().max());
-                    if (v < 0) {
-                        if (countTokens(b, start, end) != n) {
-                            lastReason = "expected " + n + " fields, found " + countTokens(b, start, end);
-                            return null;
+                    // 19 digits may still fit a long: take the careful path only then.
+                    long careful = digits ? parseNumber(b, tokStart, pos, maxima[col]) : -1;
+                    if (careful < 0) {
+                        return fieldProblem(format, col, b, start, end, tokStart, pos, "a number up to " + maxima[col]);
+                    }
+                    numbers[col] = careful;
+                }
+            } else {
+                pos = tokenEnd(b, pos, end);
+                int len = pos - tokStart;
+                if (len != 1 || b[tokStart] != '-') {
+                    String v = caches[col].get(b, tokStart, pos);
+                    if (v == null) {
+                        // A value the cache has not seen: check it once, then keep it.
+                        if (kinds[col] == ADDR && !looksLikeAddress(b, tokStart, pos)) {
+                            return fieldProblem(format, col, b, start, end, tokStart, pos, "an IPv4 or IPv6 address");
                         }
-                        lastReason = "field " + format.column(col).name() + ": expected a number up to "
-                                + format.column(col).type().max() + ", got '" + printable(b, pos, tokEnd) + "'";
-                        return null;
+                        v = caches[col].put(b, tokStart, pos);
                     }
-                    numbers[col] = v;
+                    strs[col] = v;
                 }
-            } else if (!absent) {
-                if (kind == ADDR && !looksLikeAddress(b, pos, tokEnd)) {
-                    if (countTokens(b, start, end) != n) {
-                        lastReason = "expected " + n + " fields, found " + countTokens(b, start, end);
-                        return null;
-                    }
-                    lastReason = "field " + format.column(col).name() + ": expected an IPv4 or IPv6 address, got '"
-                            + printable(b, pos, tokEnd) + "'";
-                    return null;
-                }
-                strs[col] = strings.get(b, pos, tokEnd);
             }
             col++;
-            pos = tokEnd;
+        }
+        stop = pos;
+        if (col == 0) {
+            lastReason = null;
+            return null;
         }
         if (col != n) {
             lastReason = "expected " + n + " fields, found " + col;
@@ -175,24 +213,110 @@ public final class FlowLogParser {
         return FlowRecord.ofColumns(format, numbers, strs, fallbackEventTime);
     }
 
-    private byte[] planFor(FlowFormat format) {
-        if (format != planFormat) {
-            byte[] p = new byte[format.size()];
-            for (int i = 0; i < p.length; i++) {
-                FlowField f = format.column(i).field();
-                if (format.column(i).type().numeric()) {
-                    p[i] = NUM;
-                } else if (f == FlowField.SRCADDR || f == FlowField.DSTADDR
-                        || f == FlowField.PKT_SRCADDR || f == FlowField.PKT_DSTADDR) {
-                    p[i] = ADDR;
-                } else {
-                    p[i] = STR;
-                }
+    private void plan(FlowFormat format) {
+        int n = format.size();
+        kinds = new byte[n];
+        maxima = new long[n];
+        caches = new StringCache[n];
+        for (int i = 0; i < n; i++) {
+            FlowField f = format.column(i).field();
+            maxima[i] = format.column(i).type().max();
+            if (format.column(i).type().numeric()) {
+                kinds[i] = NUM;
+            } else {
+                kinds[i] = f == FlowField.SRCADDR || f == FlowField.DSTADDR || f == FlowField.PKT_SRCADDR
+                        || f == FlowField.PKT_DSTADDR ? ADDR : STR;
+                // Addresses vary most; statuses and actions need only a few slots.
+                caches[i] = new StringCache(kinds[i] == ADDR ? 12 : 10);
             }
-            planFormat = format;
-            plan = p;
         }
-        return plan;
+        planFormat = format;
+    }
+
+    /** Failure path: a wrong field count explains a bad line better than its first odd field. */
+    private FlowRecord fieldProblem(FlowFormat format, int col, byte[] b, int start, int end, int tokStart, int tokEnd,
+                                    String expected) {
+        int le = lineEnd(b, start, end);
+        int tokens = countTokens(b, start, le);
+        return problem(format, b, start, end, tokens != format.size() ? "expected " + format.size() + " fields, found " + tokens
+                : "field " + format.column(col).name() + ": expected " + expected + ", got '" + printable(b, tokStart, tokEnd) + "'");
+    }
+
+    private FlowRecord problem(FlowFormat format, byte[] b, int start, int end, String reason) {
+        lastReason = reason;
+        stop = lineEnd(b, start, end);
+        return null;
+    }
+
+    /**
+     * End of the token starting at {@code pos}: the first byte at or below ' ' (separators, CR, LF
+     * and other control bytes). Eight bytes at a time with the "has byte less than" bit trick;
+     * its lowest flagged byte is always exact.
+     */
+    private static int tokenEnd(byte[] b, int pos, int end) {
+        while (pos + 8 <= end) {
+            long x = (long) LONGS.get(b, pos);
+            long m = (x - 0x2121212121212121L) & ~x & 0x8080808080808080L;
+            if (m != 0) {
+                return pos + (Long.numberOfTrailingZeros(m) >>> 3);
+            }
+            pos += 8;
+        }
+        while (pos < end && (b[pos] & 0xff) > ' ') {
+            pos++;
+        }
+        return pos;
+    }
+
+    private static boolean looksLikeAddress(byte[] b, int start, int end) {
+        if (end - start > 45) {
+            return false;
+        }
+        for (int i = start; i < end; i++) {
+            if (!ADDRESS_CHAR[b[i] & 0xff]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int lineEnd(byte[] b, int from, int end) {
+        for (int i = from; i < end; i++) {
+            if (b[i] == '\n') {
+                return i;
+            }
+        }
+        return end;
+    }
+
+    private static byte firstNonSeparator(byte[] b, int from, int end) {
+        for (int i = from; i < end; i++) {
+            if (CLASS[b[i] & 0xff] != SEP) {
+                return b[i];
+            }
+        }
+        return ' ';
+    }
+
+    private static int countTokens(byte[] b, int start, int end) {
+        int n = 0;
+        boolean in = false;
+        for (int i = start; i < end; i++) {
+            boolean sep = CLASS[b[i] & 0xff] != TOKEN;
+            if (!sep && !in) {
+                n++;
+            }
+            in = !sep;
+        }
+        return n;
+    }
+
+    private static FlowFormat detectHeader(byte[] b, int start, int end) {
+        return FlowFormat.fromHeaderLine(new String(b, start, end - start, StandardCharsets.ISO_8859_1)).orElse(null);
+    }
+
+    private static boolean startsLikeHeader(byte first) {
+        return first >= 'a' && first <= 'z';
     }
 
     /** Non-negative decimal up to {@code max}; -1 for anything else (sign, letters, overflow, empty). */
@@ -211,67 +335,6 @@ public final class FlowLogParser {
         // 19 digits can exceed Long.MAX_VALUE and wrap negative.
         return v < 0 || v > max ? -1 : v;
     }
-
-    /** IPv4 dotted quads and IPv6 (hex, colons, an embedded IPv4 tail): a cheap character check. */
-    private static boolean looksLikeAddress(byte[] b, int start, int end) {
-        if (end - start > 45) {
-            return false;
-        }
-        boolean colon = false;
-        boolean dot = false;
-        for (int i = start; i < end; i++) {
-            byte c = b[i];
-            if (c == ':') {
-                colon = true;
-            } else if (c == '.') {
-                dot = true;
-            } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-                return false;
-            }
-        }
-        return colon || dot;
-    }
-
-    /** Only on the failure path: a wrong field count explains a bad line better than its first odd field. */
-    private static int countTokens(byte[] b, int start, int end) {
-        int n = 0;
-        boolean in = false;
-        for (int i = start; i < end; i++) {
-            boolean sep = b[i] == ' ' || b[i] == '\t';
-            if (!sep && !in) {
-                n++;
-            }
-            in = !sep;
-        }
-        return n;
-    }
-
-    private static FlowFormat detectHeader(byte[] b, int start, int end) {
-        return FlowFormat.fromHeaderLine(new String(b, start, end - start, StandardCharsets.ISO_8859_1)).orElse(null);
-    }
-
-    private static boolean startsLikeHeader(byte[] b, int start, int end) {
-        return start < end && b[start] >= 'a' && b[start] <= 'z';
-    }
-
-    private static boolean isBlank(byte[] b, int start, int end) {
-        for (int i = start; i < end; i++) {
-            if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int indexOf(byte[] b, int from, int end) {
-        for (int i = from; i < end; i++) {
-            if (b[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     /** A token for an error message: at most 64 characters, control bytes shown as '?'. */
     static String printable(byte[] b, int start, int end) {
         int len = Math.min(end - start, 64);
@@ -282,42 +345,80 @@ public final class FlowLogParser {
         }
         return end - start > 64 ? new String(out) + "..." : new String(out);
     }
-
     /**
      * A direct-mapped cache from byte ranges to Strings. Flow logs repeat the same few hundred
      * values (actions, statuses, interface ids, busy addresses) millions of times; returning the
-     * cached String saves the allocation and the copy.
+     * cached String saves the allocation, the copy and (for addresses) the validation. Tokens of
+     * up to 24 bytes are keyed by their bytes packed into three longs, so a hit costs a few
+     * word compares; longer ones (ARNs) are simply decoded.
      */
     static final class StringCache {
-        private final byte[][] keys;
+        private final long[] k0;
+        private final long[] k1;
+        private final long[] k2;
+        private final int[] lens;
         private final String[] values;
         private final int mask;
+        // The key of the last get(), reused by put() on a miss.
+        private long a;
+        private long bb;
+        private long c;
+        private int slot;
 
         StringCache(int bits) {
-            keys = new byte[1 << bits][];
+            k0 = new long[1 << bits];
+            k1 = new long[1 << bits];
+            k2 = new long[1 << bits];
+            lens = new int[1 << bits];
             values = new String[1 << bits];
             mask = (1 << bits) - 1;
         }
 
+        /** The cached String for these bytes, or null (then call {@link #put}). */
         String get(byte[] b, int start, int end) {
             int len = end - start;
-            if (len > 64) {
-                return decode(b, start, end);
+            if (len > 24) {
+                slot = -1;
+                return null;
             }
-            int h = len;
-            for (int i = start; i < end; i++) {
-                h = 31 * h + b[i];
-            }
-            h ^= h >>> 15;
-            int slot = h & mask;
-            byte[] k = keys[slot];
-            if (k != null && k.length == len && Arrays.equals(k, 0, len, b, start, end)) {
+            a = word(b, start, end);
+            bb = len > 8 ? word(b, start + 8, end) : 0;
+            c = len > 16 ? word(b, start + 16, end) : 0;
+            long h = (a * 0x9E3779B97F4A7C15L) ^ (bb * 0xC2B2AE3D27D4EB4FL) ^ (c * 0x165667B19E3779F9L) ^ len;
+            slot = (int) (h ^ (h >>> 29) ^ (h >>> 43)) & mask;
+            if (lens[slot] == len && k0[slot] == a && k1[slot] == bb && k2[slot] == c) {
                 return values[slot];
             }
+            return null;
+        }
+
+        /** Decodes the bytes of the last {@link #get} miss and caches them. */
+        String put(byte[] b, int start, int end) {
             String s = decode(b, start, end);
-            keys[slot] = Arrays.copyOfRange(b, start, end);
-            values[slot] = s;
+            if (slot >= 0) {
+                k0[slot] = a;
+                k1[slot] = bb;
+                k2[slot] = c;
+                lens[slot] = end - start;
+                values[slot] = s;
+            }
             return s;
+        }
+
+        /** Up to 8 bytes from {@code from} (stopping at {@code end}), little-endian, zero-padded. */
+        private static long word(byte[] b, int from, int end) {
+            int n = Math.min(8, end - from);
+            if (n == 8) {
+                return (long) LONGS.get(b, from);
+            }
+            if (from + 8 <= b.length) {
+                return (long) LONGS.get(b, from) & ((1L << (n << 3)) - 1);
+            }
+            long w = 0;
+            for (int i = n - 1; i >= 0; i--) {
+                w = (w << 8) | (b[from + i] & 0xff);
+            }
+            return w;
         }
 
         private static String decode(byte[] b, int start, int end) {

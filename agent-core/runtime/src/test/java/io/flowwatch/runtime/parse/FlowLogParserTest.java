@@ -163,7 +163,7 @@ class FlowLogParserTest {
                 "test.log:2: field dstport: expected a number up to 2147483647, got 'two'",
                 "test.log:3: expected 14 fields, found 4",
                 "test.log:5: field srcaddr: expected an IPv4 or IPv6 address, got 'not-an-ip'",
-                "test.log:6: expected 14 fields, found more",
+                "test.log:6: expected 14 fields, found 15",
                 "test.log:7: field dstport: expected a number up to 2147483647, got '99999999999'",
                 "test.log:8: field dstport: expected a number up to 2147483647, got '-5'");
     }
