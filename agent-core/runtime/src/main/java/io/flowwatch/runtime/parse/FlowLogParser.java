@@ -162,23 +162,16 @@ public final class FlowLogParser {
             }
             int tokStart = pos;
             if (kinds[col] == NUM) {
-                long v = 0;
-                boolean digits = true;
-                byte c;
-                while (pos < end && CLASS[(c = b[pos]) & 0xff] == TOKEN) {
-                    int d = c - '0';
-                    digits &= d >= 0 && d <= 9;
-                    v = v * 10 + d;
-                    pos++;
-                }
+                pos = tokenEnd(b, pos, end);
                 int len = pos - tokStart;
-                if (digits && len <= 18 && v <= maxima[col]) {
+                long v = len <= 18 ? digits(b, tokStart, len) : -1;
+                if (v >= 0 && v <= maxima[col]) {
                     numbers[col] = v;
                 } else if (len == 1 && b[tokStart] == '-') {
                     numbers[col] = FlowRecord.ABSENT;
                 } else {
                     // 19 digits may still fit a long: take the careful path only then.
-                    long careful = digits ? parseNumber(b, tokStart, pos, maxima[col]) : -1;
+                    long careful = parseNumber(b, tokStart, pos, maxima[col]);
                     if (careful < 0) {
                         return fieldProblem(format, col, b, start, end, tokStart, pos, "a number up to " + maxima[col]);
                     }
@@ -266,6 +259,48 @@ public final class FlowLogParser {
             pos++;
         }
         return pos;
+    }
+
+    /** The value of 1 to 18 decimal digits, or -1 when any byte is not a digit. */
+    private static long digits(byte[] b, int start, int len) {
+        if (len <= 8) {
+            return len == 0 ? -1 : eightDigits(b, start, len);
+        }
+        long lo = eightDigits(b, start + len - 8, 8);
+        if (len <= 16) {
+            long hi = eightDigits(b, start, len - 8);
+            return (hi | lo) < 0 ? -1 : hi * 100_000_000L + lo;
+        }
+        long top = eightDigits(b, start, len - 16);
+        long mid = eightDigits(b, start + len - 16, 8);
+        return (top | mid | lo) < 0 ? -1 : (top * 100_000_000L + mid) * 100_000_000L + lo;
+    }
+
+    /**
+     * Up to 8 ASCII digits at once (the SWAR method of Lemire's "fast number parsing"): the bytes
+     * are read as one little-endian word, left-padded with '0', checked to be digits, and
+     * combined pairwise by three multiplications. -1 when a byte is not a digit.
+     */
+    private static long eightDigits(byte[] b, int start, int len) {
+        long x;
+        if (start + 8 <= b.length) {
+            x = (long) LONGS.get(b, start);
+        } else {
+            x = 0;
+            for (int i = Math.min(8, b.length - start) - 1; i >= 0; i--) {
+                x = (x << 8) | (b[start + i] & 0xff);
+            }
+        }
+        int pad = (8 - len) << 3;
+        x = pad == 0 ? x : (x << pad) | (0x3030303030303030L & ((1L << pad) - 1));
+        if ((((x + 0x4646464646464646L) | (x - 0x3030303030303030L)) & 0x8080808080808080L) != 0) {
+            return -1;
+        }
+        x -= 0x3030303030303030L;
+        x = (x * 10) + (x >>> 8);
+        x = (((x & 0x000000FF000000FFL) * (100 + (1000000L << 32)))
+                + (((x >>> 16) & 0x000000FF000000FFL) * (1 + (10000L << 32)))) >>> 32;
+        return x;
     }
 
     private static boolean looksLikeAddress(byte[] b, int start, int end) {

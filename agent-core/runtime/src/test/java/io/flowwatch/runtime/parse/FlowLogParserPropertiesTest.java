@@ -77,7 +77,7 @@ class FlowLogParserPropertiesTest {
                     n++;
                 }
                 content = false;
-            } else if (b != ' ' && b != '\t' && b != '\r') {
+            } else if ((b & 0xff) > ' ') { // control bytes separate, like spaces
                 content = true;
             }
         }
