@@ -190,7 +190,9 @@ public final class ConfigReader {
                 return colon > 0 && first.substring(colon + 2).chars().allMatch(Character::isDigit)
                         ? first.substring(0, colon) + ":" + first.substring(colon + 2) : first;
             }
-            file = d;
+            // A string parsed with an origin description reports "name: 12"; keep only the name.
+            String suffix = ": " + origin.lineNumber();
+            file = origin.lineNumber() > 0 && d.endsWith(suffix) ? d.substring(0, d.length() - suffix.length()) : d;
         }
         return origin.lineNumber() > 0 ? file + ":" + origin.lineNumber() : file;
     }

@@ -48,14 +48,18 @@ final class FrequencyRule implements Rule {
     @Override
     public void onRecord(FlowRecord record, RuleOutput out) {
         long t = record.eventTime();
-        if (t == FlowRecord.ABSENT || !s.match().test(record)) {
+        if (t == FlowRecord.ABSENT) {
+            return;
+        }
+        // Every record, matching or not, shows how far input has covered event time; quiet windows resolve by it.
+        newestEventTime = Math.max(newestEventTime, t);
+        if (!s.match().test(record)) {
             return;
         }
         long start = t - Math.floorMod(t, s.windowSeconds());
         if (start + s.windowSeconds() <= lastClosedEnd) {
             return; // its window is already closed: later than allowed-lateness
         }
-        newestEventTime = Math.max(newestEventTime, t);
         LinkedHashMap<Map<String, String>, Tally> keys = windows.computeIfAbsent(start, k -> lruMap());
         Tally tally = keys.computeIfAbsent(keyOf(record), k -> new Tally());
         tally.count++;

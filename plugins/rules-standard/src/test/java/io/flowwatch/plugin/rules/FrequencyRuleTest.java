@@ -100,6 +100,16 @@ class FrequencyRuleTest {
     }
 
     @Test
+    void trafficThatDoesNotMatchStillMovesTimeOnAndResolves() {
+        Rule r = rule("match { action = REJECT }, group-by = [srcaddr], window = 1m, threshold = 1");
+        r.onRecord(rec("a", 22, "REJECT", T0), out);
+        r.onRecord(rec("z", 443, "ACCEPT", T0 + 500), out); // only accepted traffic afterwards
+        r.onWatermark(Long.MAX_VALUE, out);
+        assertThat(fired).hasSize(1);
+        assertThat(resolved).containsExactly("{srcaddr=a}@120");
+    }
+
+    @Test
     void endOfInputClosesEveryWindowWithoutInventingResolves() {
         Rule r = rule("group-by = [srcaddr], window = 1m, threshold = 1");
         r.onRecord(rec("a", 1, "REJECT", T0), out);
