@@ -14,6 +14,16 @@ public interface PluginMetrics {
 
     Gauge gauge(String name, String help);
 
+    /**
+     * A gauge family with labels of the plugin's choosing, after the instance's label. Only for
+     * label values the plugin bounds itself (a rule's {@code max-keys}, say): every child lives
+     * until {@link Family#remove}d.
+     */
+    Family<Gauge> gaugeFamily(String name, String help, java.util.List<String> labelNames);
+
+    /** A counter family with labels of the plugin's choosing; the same caveats as {@link #gaugeFamily}. */
+    Family<Counter> counterFamily(String name, String help, java.util.List<String> labelNames);
+
     /** A monotonically increasing count. */
     interface Counter {
         void inc(double amount);
@@ -28,6 +38,15 @@ public interface PluginMetrics {
         void set(double value);
     }
 
+    /** Metrics sharing a name, one child per combination of label values. */
+    interface Family<M> {
+        /** The child for these values (in the order of the family's label names), created when new. */
+        M labels(java.util.List<String> values);
+
+        /** Forgets a child, e.g. when its key is evicted. */
+        void remove(java.util.List<String> values);
+    }
+
     /** Metrics that go nowhere, for tools and tests that do not scrape. */
     PluginMetrics NONE = new PluginMetrics() {
         @Override
@@ -38,6 +57,34 @@ public interface PluginMetrics {
         @Override
         public Gauge gauge(String name, String help) {
             return value -> { };
+        }
+
+        @Override
+        public Family<Gauge> gaugeFamily(String name, String help, java.util.List<String> labelNames) {
+            return new Family<>() {
+                @Override
+                public Gauge labels(java.util.List<String> values) {
+                    return value -> { };
+                }
+
+                @Override
+                public void remove(java.util.List<String> values) {
+                }
+            };
+        }
+
+        @Override
+        public Family<Counter> counterFamily(String name, String help, java.util.List<String> labelNames) {
+            return new Family<>() {
+                @Override
+                public Counter labels(java.util.List<String> values) {
+                    return amount -> { };
+                }
+
+                @Override
+                public void remove(java.util.List<String> values) {
+                }
+            };
         }
     };
 }

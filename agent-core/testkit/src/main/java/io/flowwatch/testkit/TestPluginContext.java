@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
@@ -82,6 +83,50 @@ public final class TestPluginContext implements PluginContext {
                     a.add(v);
                 }
             };
+        }
+
+        @Override
+        public Family<Gauge> gaugeFamily(String name, String help, List<String> labelNames) {
+            return new Family<>() {
+                @Override
+                public Gauge labels(List<String> values) {
+                    return gauge(childName(name, labelNames, values), help);
+                }
+
+                @Override
+                public void remove(List<String> values) {
+                    RecordingMetrics.this.values.remove(childName(name, labelNames, values));
+                }
+            };
+        }
+
+        @Override
+        public Family<Counter> counterFamily(String name, String help, List<String> labelNames) {
+            return new Family<>() {
+                @Override
+                public Counter labels(List<String> values) {
+                    return counter(childName(name, labelNames, values), help);
+                }
+
+                @Override
+                public void remove(List<String> values) {
+                    RecordingMetrics.this.values.remove(childName(name, labelNames, values));
+                }
+            };
+        }
+
+        /** A child's name as {@link #value} reads it: {@code name{a="1",b="2"}}. */
+        public static String childName(String name, List<String> labelNames, List<String> values) {
+            StringBuilder sb = new StringBuilder(name).append('{');
+            for (int i = 0; i < labelNames.size(); i++) {
+                sb.append(i == 0 ? "" : ",").append(labelNames.get(i)).append("=\"").append(values.get(i)).append('"');
+            }
+            return sb.append('}').toString();
+        }
+
+        /** Whether a metric (or family child, by {@link #childName}) exists. */
+        public boolean has(String name) {
+            return values.containsKey(name);
         }
 
         /** The current value, 0 when the metric was never touched. */

@@ -4,6 +4,8 @@ import io.flowwatch.api.PluginMetrics;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -24,9 +26,14 @@ public final class PluginMetricsFacade implements PluginMetrics {
         }
 
         Collector get(String name, String help, String label, boolean counter) {
+            return get(name, help, List.of(label), counter);
+        }
+
+        Collector get(String name, String help, List<String> labels, boolean counter) {
+            String[] names = labels.toArray(String[]::new);
             Collector c = collectors.computeIfAbsent(name, n -> counter
-                    ? io.prometheus.client.Counter.build(n, help).labelNames(label).register(registry)
-                    : io.prometheus.client.Gauge.build(n, help).labelNames(label).register(registry));
+                    ? io.prometheus.client.Counter.build(n, help).labelNames(names).register(registry)
+                    : io.prometheus.client.Gauge.build(n, help).labelNames(names).register(registry));
             if (counter != (c instanceof io.prometheus.client.Counter)) {
                 throw new IllegalArgumentException("metric " + name + " is already registered as another kind");
             }
@@ -60,6 +67,54 @@ public final class PluginMetricsFacade implements PluginMetrics {
         io.prometheus.client.Gauge g = (io.prometheus.client.Gauge) shared.get(fullName(name), help, label, false);
         io.prometheus.client.Gauge.Child child = g.labels(instance);
         return child::set;
+    }
+
+    @Override
+    public Family<PluginMetrics.Gauge> gaugeFamily(String name, String help, List<String> labelNames) {
+        io.prometheus.client.Gauge g = (io.prometheus.client.Gauge) shared.get(fullName(name), help, withInstance(labelNames), false);
+        return new Family<>() {
+            @Override
+            public PluginMetrics.Gauge labels(List<String> values) {
+                return g.labels(withInstanceValue(values))::set;
+            }
+
+            @Override
+            public void remove(List<String> values) {
+                g.remove(withInstanceValue(values));
+            }
+        };
+    }
+
+    @Override
+    public Family<PluginMetrics.Counter> counterFamily(String name, String help, List<String> labelNames) {
+        io.prometheus.client.Counter c = (io.prometheus.client.Counter) shared.get(fullName(name), help, withInstance(labelNames), true);
+        return new Family<>() {
+            @Override
+            public PluginMetrics.Counter labels(List<String> values) {
+                return c.labels(withInstanceValue(values))::inc;
+            }
+
+            @Override
+            public void remove(List<String> values) {
+                c.remove(withInstanceValue(values));
+            }
+        };
+    }
+
+    private List<String> withInstance(List<String> labelNames) {
+        List<String> all = new ArrayList<>(labelNames.size() + 1);
+        all.add(label);
+        all.addAll(labelNames);
+        return all;
+    }
+
+    private String[] withInstanceValue(List<String> values) {
+        String[] all = new String[values.size() + 1];
+        all[0] = instance;
+        for (int i = 0; i < values.size(); i++) {
+            all[i + 1] = values.get(i);
+        }
+        return all;
     }
 
     private static String fullName(String name) {

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Predicate;
+import io.flowwatch.plugin.rules.predicate.RecordCondition;
 
 /**
  * Counts matching records per key in tumbling event-time windows aligned to the epoch. When a
@@ -23,7 +23,7 @@ import java.util.function.Predicate;
  */
 final class FrequencyRule implements Rule {
 
-    record Settings(Predicate<FlowRecord> match, List<String> groupBy, long windowSeconds, long threshold, int maxKeys) {
+    record Settings(RecordCondition match, List<String> groupBy, long windowSeconds, long threshold, int maxKeys) {
     }
 
     private static final class Tally {

@@ -6,6 +6,8 @@ import io.flowwatch.api.config.ConfigReader;
 import io.flowwatch.api.rule.Rule;
 import io.flowwatch.api.rule.RuleSpec;
 import io.flowwatch.api.rule.RuleTypeFactory;
+import io.flowwatch.plugin.rules.predicate.RecordCondition;
+import io.flowwatch.plugin.rules.predicate.RecordConditions;
 import org.pf4j.Extension;
 
 import java.time.Duration;
@@ -23,7 +25,7 @@ public final class FrequencyRuleFactory implements RuleTypeFactory {
     @Override
     public Rule create(RuleSpec spec, Config config, PluginContext ctx) {
         ConfigReader r = new ConfigReader(config, "rules[" + spec.name() + "]");
-        RecordMatch match = RecordMatch.from(r, "match");
+        RecordCondition match = RecordConditions.fromRule(r);
         List<String> groupBy = r.stringList("group-by");
         Duration window = r.duration("window");
         if (window.toSeconds() < 1 && r.problems().isEmpty()) {

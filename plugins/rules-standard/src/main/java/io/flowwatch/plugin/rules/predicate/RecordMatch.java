@@ -1,4 +1,4 @@
-package io.flowwatch.plugin.rules;
+package io.flowwatch.plugin.rules.predicate;
 
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
@@ -16,7 +16,7 @@ import java.util.function.Predicate;
  * {@code match { action = REJECT, dstport = [22, 3389] }}: every listed field must equal the value
  * (or one of the values). Values compare as text, so {@code dstport = 22} and {@code "22"} agree.
  */
-final class RecordMatch implements Predicate<FlowRecord> {
+public final class RecordMatch implements RecordCondition {
 
     /** {@code numbers} holds the values that are integers, for comparing numeric columns without boxing. */
     private record Condition(String field, Set<String> values, long[] numbers) {
@@ -44,11 +44,11 @@ final class RecordMatch implements Predicate<FlowRecord> {
         this.conditions = List.copyOf(conditions);
     }
 
-    static RecordMatch all() {
+    public static RecordMatch all() {
         return new RecordMatch(List.of());
     }
 
-    static RecordMatch from(ConfigReader r, String key) {
+    public static RecordMatch from(ConfigReader r, String key) {
         if (!r.has(key)) {
             return all();
         }
