@@ -1,0 +1,162 @@
+package io.flowwatch.runtime.process;
+
+import io.flowwatch.runtime.TestPlugins;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The agent as a user runs it: a separate JVM started through {@code Main}, with the production
+ * logback configuration, stopped by a real SIGTERM.
+ */
+class AgentProcessTest {
+
+    static final long T0 = 1_764_000_000L - (1_764_000_000L % 300);
+    static final String SECRET = "s3cr3t-Tok3n-4242";
+
+    @TempDir
+    Path dir;
+
+    Path writeObject(String name, long from, int attempts, long lastEventTime) throws IOException {
+        Path obj = dir.resolve("flowlogs/AWSLogs/123456789012/vpcflowlogs/eu-west-1/2025/11/24/" + name);
+        Files.createDirectories(obj.getParent());
+        StringBuilder sb = new StringBuilder("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n");
+        for (int i = 0; i < attempts; i++) {
+            sb.append("2 123456789012 eni-0a1 185.220.101.7 10.0.3.7 ").append(40000 + i)
+                    .append(" 22 6 1 60 ").append(from + i).append(' ').append(from + i + 1).append(" REJECT OK\n");
+        }
+        sb.append("2 123456789012 eni-0a2 10.0.1.5 52.95.128.179 1 443 6 1 40 ").append(lastEventTime).append(' ')
+                .append(lastEventTime + 60).append(" ACCEPT OK\n");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(obj))) {
+            out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        return obj;
+    }
+
+    Path config(String notifiers, String notify) throws IOException {
+        Files.writeString(dir.resolve("rules.conf"), """
+                rules = [
+                  { name = ssh-brute-force, type = frequency, severity = high
+                    match { action = REJECT, dstport = 22 }
+                    group-by = [srcaddr], window = 5m, threshold = 100, notify = [%s] }
+                ]
+                """.formatted(notify));
+        Path conf = dir.resolve("agent.conf");
+        Files.writeString(conf, """
+                flowwatch {
+                  state-dir = "%s"
+                  plugins-dir = "%s"
+                  http.enabled = false
+                  rules = ["rules.conf"]
+                  allowed-lateness = 1m
+                  sources { local { type = directory, path = "%s", poll-interval = 200ms } }
+                  notifiers { %s }
+                }
+                """.formatted(dir.resolve("state"), TestPlugins.dir(), dir.resolve("flowlogs"), notifiers));
+        return conf;
+    }
+
+    Process start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                "-Dlogback.configurationFile=" + productionLogback(),
+                "io.flowwatch.runtime.Main"));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).directory(dir.toFile())
+                .redirectOutput(dir.resolve("stdout.txt").toFile())
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+    }
+
+    static Path productionLogback() {
+        // The runtime's packaged logback.xml: the one users run with.
+        return Paths.get("src/main/resources/logback.xml").toAbsolutePath();
+    }
+
+    String stderr() throws IOException {
+        return Files.readString(dir.resolve("stderr.txt"));
+    }
+
+    String stdout() throws IOException {
+        return Files.readString(dir.resolve("stdout.txt"));
+    }
+
+    List<String> alerts() throws IOException {
+        Path f = dir.resolve("alerts.jsonl");
+        return Files.exists(f) ? Files.readAllLines(f) : List.of();
+    }
+
+    static void await(Duration timeout, String what, Check check) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!check.ok()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    @Test
+    void sigtermStopsTheDaemonCleanlyWithPositionsCommittedAndARestartDoesNotReread() throws Exception {
+        writeObject("a_20251124T1200Z.log.gz", T0, 150, T0 + 1300);
+        Path conf = config("alerts { type = file, path = \"" + dir.resolve("alerts.jsonl") + "\" }", "alerts");
+
+        Process agent = start("run", "--config", conf.toString());
+        await(Duration.ofSeconds(30), "the firing alert", () -> alerts().stream().anyMatch(l -> l.contains("\"firing\"")));
+        // A file that arrives while the daemon runs is picked up too.
+        writeObject("b_20251124T1230Z.log.gz", T0 + 1800, 120, T0 + 3000);
+        await(Duration.ofSeconds(30), "the second episode", () -> alerts().stream().filter(l -> l.contains("\"firing\"")).count() == 2);
+
+        agent.destroy(); // SIGTERM
+        assertThat(agent.waitFor(30, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+        assertThat(agent.exitValue()).as("exit code after SIGTERM; stderr:%n%s", stderr()).isZero();
+        assertThat(stderr()).contains("agent: stopped");
+
+        Properties committed = new Properties();
+        try (var in = Files.newInputStream(dir.resolve("state/checkpoints/local.properties"))) {
+            committed.load(in);
+        }
+        assertThat(committed.toString()).contains("a_20251124T1200Z.log.gz").contains("b_20251124T1230Z.log.gz");
+
+        int before = alerts().size();
+        Process again = start("run", "--config", conf.toString(), "--once");
+        assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(again.exitValue()).as("stderr:%n%s", stderr()).isZero();
+        assertThat(alerts()).as("nothing is read twice, so nothing alerts twice").hasSize(before);
+    }
+
+    @Test
+    void secretsAreMaskedInLogsAndInErrors() throws Exception {
+        writeObject("a_20251124T1200Z.log.gz", T0, 150, T0 + 1300);
+        Path conf = config("vault { type = test-secret, token = \"" + SECRET + "\" }", "vault");
+        Process ok = start("run", "--config", conf.toString(), "--once");
+        assertThat(ok.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(ok.exitValue()).as("stderr:%n%s", stderr()).isZero();
+        assertThat(stderr()).contains("using token ****").contains("delivering with token ****").doesNotContain(SECRET);
+
+        Path failing = config("vault { type = test-secret, token = \"" + SECRET + "\", fail = true }", "vault");
+        Process bad = start("validate", "--config", failing.toString());
+        assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(bad.exitValue()).isEqualTo(2);
+        assertThat(stdout() + stderr()).contains("cannot reach https://hooks.invalid/****").doesNotContain(SECRET);
+    }
+}
