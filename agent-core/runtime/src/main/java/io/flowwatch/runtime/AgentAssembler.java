@@ -74,8 +74,17 @@ public final class AgentAssembler {
             build(ExtensionKind.QUERY_ENGINE, QueryEngineFactory.class, c, config, problems)
                     .ifPresent(f -> create(c, problems, () -> f.factory.create(f.block, f.ctx)).ifPresent(q -> engines.put(c.name(), q)));
         }
+        List<BoundRule> rules = assembleRules(config.rules(), config.stateDir(), problems);
+        if (!problems.isEmpty()) {
+            throw new FlowwatchException(problems);
+        }
+        return new Assembled(config, sources, notifiers, engines, rules);
+    }
+
+    /** Builds the enabled rules through their plugins' factories; problems go to {@code problems}. */
+    public List<BoundRule> assembleRules(List<RuleConfig> ruleConfigs, Path stateDir, List<Problem> problems) {
         List<BoundRule> rules = new ArrayList<>();
-        for (RuleConfig rc : config.rules()) {
+        for (RuleConfig rc : ruleConfigs) {
             if (!rc.enabled()) {
                 continue;
             }
@@ -88,14 +97,11 @@ public final class AgentAssembler {
                 continue;
             }
             Config block = rc.block().withFallback(reg.get().defaults());
-            AgentPluginContext ctx = context("rule", rc.name(), config.stateDir().resolve("rules"));
+            AgentPluginContext ctx = context("rule", rc.name(), stateDir.resolve("rules"));
             create(rc.origin(), label, problems, () -> reg.get().factory().create(rc.spec(), block, ctx))
                     .ifPresent(rule -> rules.add(new BoundRule(rc, rule, new AlertTracker(rc.spec(), rc.repeatInterval()))));
         }
-        if (!problems.isEmpty()) {
-            throw new FlowwatchException(problems);
-        }
-        return new Assembled(config, sources, notifiers, engines, rules);
+        return rules;
     }
 
     private record Found<F>(F factory, Config block, AgentPluginContext ctx) {

@@ -41,6 +41,10 @@ import java.util.stream.Stream;
 public final class ConfigLoader {
 
     /** The result: a config (possibly partial) and every problem found. */
+    /** Rules loaded without an agent config, see {@link #loadRules}. */
+    public record LoadedRules(List<RuleConfig> rules, List<Problem> problems) {
+    }
+
     public record Loaded(AgentConfig config, List<Problem> problems) {
         public boolean ok() {
             return problems.isEmpty();
@@ -137,6 +141,25 @@ public final class ConfigLoader {
                 new HttpConfig(httpEnabled, bind == null ? "127.0.0.1" : bind, port), globs, lateness,
                 checkpointInterval, pollTimeout, sources, engines, notifiers, rules);
         return new Loaded(config, problems);
+    }
+
+    /** Rule files on their own (for {@code test-rules}): the rules, and every problem but references to sources and notifiers. */
+    public LoadedRules loadRules(List<Path> files) {
+        List<Problem> problems = new ArrayList<>();
+        List<RuleConfig> rules = new ArrayList<>();
+        Config ruleDefaults = reference.getConfig("flowwatch.rule-defaults");
+        Config env = ConfigFactory.parseMap(environment, "environment variables");
+        for (Path f : files) {
+            if (!Files.isRegularFile(f)) {
+                problems.add(new Problem(f.toString(), "", Files.exists(f) ? "not a regular file" : "no such file"));
+                continue;
+            }
+            loadRuleFile(f, ruleDefaults, env, rules, problems);
+        }
+        List<Problem> all = new ArrayList<>();
+        checkRuleReferences(rules, null, null, all);
+        problems.addAll(all);
+        return new LoadedRules(rules, problems);
     }
 
     /** The distribution's plugins: {@code <flowwatch.home>/plugins}, else {@code ./plugins}. */
@@ -298,6 +321,9 @@ public final class ConfigLoader {
             if (first != null) {
                 problems.add(new Problem(rule.origin(), "rules[" + rule.name() + "].name",
                         "expected a unique rule name; '" + rule.name() + "' is also defined at " + first.origin()));
+            }
+            if (sources == null) {
+                continue; // rules on their own: references are checked against an agent config only
             }
             for (String s : rule.sources()) {
                 if (!sources.contains(s)) {

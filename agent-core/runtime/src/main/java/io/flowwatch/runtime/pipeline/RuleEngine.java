@@ -105,6 +105,16 @@ public final class RuleEngine {
         return out;
     }
 
+    /**
+     * Moves event time to {@code to} regardless of what sources delivered, for tools that replay
+     * input with known evaluation times ({@code test-rules}). Returns the alerts it raised.
+     */
+    public synchronized List<Routed> advanceTo(long to) {
+        List<Routed> out = new ArrayList<>();
+        moveWatermark(to, out);
+        return out;
+    }
+
     public synchronized long watermark() {
         return watermark;
     }

@@ -99,8 +99,9 @@ final class FrequencyRule implements Rule {
             lastClosedEnd = end;
             it.remove();
         }
-        // Windows with no records at all after the last closed one, up to what input has covered.
-        long covered = Math.min(watermark, newestEventTime);
+        // Windows with no records at all after the last closed one resolve once event time has passed them.
+        // At end of input (MAX) only as far as the input actually reached: no resolves are invented.
+        long covered = watermark == Long.MAX_VALUE ? newestEventTime : watermark;
         if (!firing.isEmpty() && lastClosedEnd != Long.MIN_VALUE && lastClosedEnd + s.windowSeconds() <= covered) {
             resolveAll(out, lastClosedEnd + s.windowSeconds());
             lastClosedEnd += s.windowSeconds();
