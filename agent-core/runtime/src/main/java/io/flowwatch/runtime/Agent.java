@@ -12,6 +12,7 @@ import io.flowwatch.runtime.pipeline.RuleEngine;
 import io.flowwatch.runtime.pipeline.SourceRunner;
 import io.flowwatch.runtime.plugin.PluginCatalog;
 import io.flowwatch.runtime.plugin.PluginRuntime;
+import io.flowwatch.runtime.state.AlertStateStore;
 import io.flowwatch.runtime.state.CheckpointStore;
 import io.flowwatch.runtime.state.StateDir;
 import io.prometheus.client.CollectorRegistry;
@@ -61,7 +62,7 @@ public final class Agent implements AutoCloseable {
         AgentAssembler.Assembled graph = new AgentAssembler(catalog, clock, new PluginMetricsFacade.Shared(registry))
                 .assemble(config);
         sources = graph.sources();
-        engine = new RuleEngine(graph.rules(), config.allowedLateness(), metrics);
+        engine = new RuleEngine(graph.rules(), config.allowedLateness(), metrics, new AlertStateStore(config.stateDir()));
         dispatcher = new NotificationDispatcher(graph.notifiers(), metrics);
         if (config.http().enabled()) {
             http = HttpEndpoint.start(config.http(), registry, this::status);

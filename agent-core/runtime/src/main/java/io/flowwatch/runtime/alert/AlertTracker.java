@@ -25,13 +25,20 @@ import java.util.TreeMap;
  */
 public final class AlertTracker {
 
-    private record Episode(String id, Instant startsAt, long lastNotified, Signal last) {
+    /** {@code restored}: read back after a restart and not yet confirmed by a new signal from the rule. */
+    private record Episode(String id, Instant startsAt, long lastNotified, Signal last, boolean restored) {
+    }
+
+    /** What survives a restart of one firing episode (samples do not: they are only for the first notification). */
+    public record Saved(Map<String, String> key, String id, long startsAt, long lastNotified, double value, double threshold,
+                        long windowStart, long windowEnd, String summary) {
     }
 
     private final RuleSpec rule;
     private final Duration repeatInterval;
     // Concurrent: the status page reads firing keys from an HTTP thread.
     private final Map<Map<String, String>, Episode> firing = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean changed;
 
     public AlertTracker(RuleSpec rule, Duration repeatInterval) {
         this.rule = rule;
@@ -43,13 +50,15 @@ public final class AlertTracker {
         Episode e = firing.get(s.key());
         if (e == null) {
             Instant starts = Instant.ofEpochSecond(s.windowStart());
-            e = new Episode(episodeId(rule.name(), s.key(), starts), starts, s.windowEnd(), s);
+            e = new Episode(episodeId(rule.name(), s.key(), starts), starts, s.windowEnd(), s, false);
             firing.put(s.key(), e);
+            changed = true;
             return alert(e, s, Alert.State.FIRING, null);
         }
         boolean repeat = s.windowEnd() - e.lastNotified() >= repeatInterval.toSeconds();
-        e = new Episode(e.id(), e.startsAt(), repeat ? s.windowEnd() : e.lastNotified(), s);
+        e = new Episode(e.id(), e.startsAt(), repeat ? s.windowEnd() : e.lastNotified(), s, false);
         firing.put(s.key(), e);
+        changed |= repeat;
         return repeat ? alert(e, s, Alert.State.FIRING, null) : null;
     }
 
@@ -59,7 +68,58 @@ public final class AlertTracker {
         if (e == null) {
             return null;
         }
+        changed = true;
         return alert(e, e.last(), Alert.State.RESOLVED, Instant.ofEpochSecond(eventTime));
+    }
+
+    /**
+     * Resolves restored episodes that the rule has not confirmed by the time event time passed one
+     * more window after their last signal: the rule lost its own state in the restart and would
+     * otherwise never resolve them.
+     */
+    public List<Alert> expireRestored(long watermark) {
+        List<Alert> out = new ArrayList<>();
+        for (Map.Entry<Map<String, String>, Episode> en : firing.entrySet()) {
+            Episode e = en.getValue();
+            Signal s = e.last();
+            long window = s.windowEnd() - s.windowStart();
+            if (e.restored() && watermark != Long.MAX_VALUE && watermark >= s.windowEnd() + window) {
+                Alert a = onResolved(en.getKey(), s.windowEnd() + window);
+                if (a != null) {
+                    out.add(a);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The firing episodes to persist, or null when nothing changed since the last call. */
+    public List<Saved> snapshotIfChanged() {
+        if (!changed) {
+            return null;
+        }
+        changed = false;
+        List<Saved> out = new ArrayList<>();
+        for (Map.Entry<Map<String, String>, Episode> en : firing.entrySet()) {
+            Episode e = en.getValue();
+            Signal s = e.last();
+            out.add(new Saved(en.getKey(), e.id(), e.startsAt().getEpochSecond(), e.lastNotified(), s.value(), s.threshold(),
+                    s.windowStart(), s.windowEnd(), s.summary()));
+        }
+        return out;
+    }
+
+    /** Marks the state as changed again, after a failed save. */
+    public void markChanged() {
+        changed = true;
+    }
+
+    /** Takes back episodes saved before a restart, so they are not notified again before their repeat interval. */
+    public void restore(List<Saved> saved) {
+        for (Saved v : saved) {
+            Signal s = new Signal(v.key(), v.value(), v.threshold(), v.windowStart(), v.windowEnd(), v.summary(), List.of());
+            firing.put(Map.copyOf(v.key()), new Episode(v.id(), Instant.ofEpochSecond(v.startsAt()), v.lastNotified(), s, true));
+        }
     }
 
     public int firingCount() {

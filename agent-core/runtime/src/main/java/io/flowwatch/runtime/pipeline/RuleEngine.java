@@ -4,11 +4,14 @@ import io.flowwatch.api.notify.Alert;
 import io.flowwatch.api.record.FlowRecord;
 import io.flowwatch.api.rule.RuleOutput;
 import io.flowwatch.api.rule.Signal;
+import io.flowwatch.runtime.alert.AlertTracker;
 import io.flowwatch.runtime.metrics.AgentMetrics;
+import io.flowwatch.runtime.state.AlertStateStore;
 import io.flowwatch.runtime.notify.NotificationDispatcher.Routed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,10 +38,74 @@ public final class RuleEngine {
     private final Map<String, Boolean> finished = new HashMap<>();
     private long watermark = Long.MIN_VALUE;
 
+    private final AlertStateStore alertStore;
+
+    /** An engine whose alert state lives only in memory (tools, tests). */
     public RuleEngine(List<BoundRule> rules, Duration allowedLateness, AgentMetrics metrics) {
+        this(rules, allowedLateness, metrics, null);
+    }
+
+    /**
+     * @param alertStore where firing episodes survive restarts; read back here, written by {@link #saveAlertState}
+     */
+    public RuleEngine(List<BoundRule> rules, Duration allowedLateness, AgentMetrics metrics, AlertStateStore alertStore) {
         this.rules = List.copyOf(rules);
         this.latenessSeconds = allowedLateness.toSeconds();
         this.metrics = metrics;
+        this.alertStore = alertStore;
+        if (alertStore != null) {
+            restoreAlertState();
+        }
+    }
+
+    private void restoreAlertState() {
+        Map<String, List<AlertTracker.Saved>> saved;
+        try {
+            saved = alertStore.load();
+        } catch (IOException e) {
+            // Not fatal: the worst outcome is a repeated notification for an alert that is still firing.
+            log.error("rules: cannot read alert state, open alerts may be notified again: {}", e.getMessage());
+            return;
+        }
+        int restored = 0;
+        for (BoundRule b : rules) {
+            List<AlertTracker.Saved> episodes = saved.get(b.config().name());
+            if (episodes != null) {
+                b.tracker().restore(episodes);
+                metrics.alertsFiring.labels(b.config().name()).set(b.tracker().firingCount());
+                restored += episodes.size();
+            }
+        }
+        if (restored > 0) {
+            log.info("rules: restored {} firing alert(s) from {}", restored, alertStore.file());
+        }
+    }
+
+    /**
+     * Writes the firing episodes that changed since the last save. Called by a source before it
+     * commits positions, so an alert is never forgotten for records that will not be read again.
+     */
+    public synchronized void saveAlertState() throws IOException {
+        if (alertStore == null) {
+            return;
+        }
+        Map<String, List<AlertTracker.Saved>> changed = new java.util.TreeMap<>();
+        for (BoundRule b : rules) {
+            List<AlertTracker.Saved> s = b.tracker().snapshotIfChanged();
+            if (s != null) {
+                changed.put(b.config().name(), s);
+            }
+        }
+        try {
+            alertStore.save(changed);
+        } catch (IOException e) {
+            for (BoundRule b : rules) {
+                if (changed.containsKey(b.config().name())) {
+                    b.tracker().markChanged();
+                }
+            }
+            throw e;
+        }
     }
 
     public List<BoundRule> rules() {
@@ -150,11 +217,13 @@ public final class RuleEngine {
         watermark = to;
         metrics.watermark.set(to == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : to);
         for (BoundRule b : rules) {
+            Collector c = new Collector(b, out);
             try {
-                b.rule().onWatermark(to, new Collector(b, out));
+                b.rule().onWatermark(to, c);
             } catch (RuntimeException e) {
                 log.error("rule {}: failed closing windows at watermark {}: {}", b.config().name(), to, e.toString());
             }
+            b.tracker().expireRestored(to).forEach(c::emit);
         }
     }
 
@@ -178,7 +247,7 @@ public final class RuleEngine {
             emit(rule.tracker().onResolved(key, eventTime));
         }
 
-        private void emit(Alert a) {
+        void emit(Alert a) {
             String name = rule.config().name();
             metrics.alertsFiring.labels(name).set(rule.tracker().firingCount());
             if (a != null) {

@@ -124,7 +124,11 @@ public final class SourceRunner implements Runnable {
                     break;
                 }
             }
-            dispatcher.dispatch(engine.finish(name));
+            if (once) {
+                // End of input: close every window. A daemon being stopped does not: its open windows
+                // are incomplete, and closing them would judge (e.g. "fewer than N") on partial data.
+                dispatcher.dispatch(engine.finish(name));
+            }
             save();
             log.info("source {}: stopped", name);
         } finally {
@@ -189,10 +193,11 @@ public final class SourceRunner implements Runnable {
     }
 
     private void save() {
-        if (!dirty) {
-            return;
-        }
         try {
+            engine.saveAlertState(); // alerts first: positions past them must not outlive a crash without them
+            if (!dirty) {
+                return;
+            }
             checkpoints.save(name, positions);
             dirty = false;
             lastSaveMillis = clock.millis();
