@@ -45,6 +45,7 @@ final class TumblingWindows<S> {
     private Set<List<String>> firing = Set.of();
     private long lastClosedEnd = Long.MIN_VALUE;
     private long newestEventTime = Long.MIN_VALUE;
+    private long watermark = Long.MIN_VALUE;
 
     TumblingWindows(FieldColumns groupBy, long windowSeconds, int maxKeys, PluginMetrics.Counter evicted,
                     Supplier<S> newState) {
@@ -69,9 +70,12 @@ final class TumblingWindows<S> {
         }
     }
 
-    /** True when the window holding {@code eventTime} has already closed: the record is too late. */
+    /**
+     * True when the window holding {@code eventTime} has already closed (the watermark passed its
+     * end, whether or not it held records): the record is later than allowed-lateness.
+     */
     boolean isLate(long eventTime) {
-        return windowStart(eventTime) + windowSeconds <= lastClosedEnd;
+        return windowStart(eventTime) + windowSeconds <= watermark;
     }
 
     /** The record's key's state in the window holding {@code eventTime} (which must not be late), created on first use. */
@@ -95,6 +99,7 @@ final class TumblingWindows<S> {
      * about each of its keys; reports firing and resolved keys to {@code out}.
      */
     void close(long watermark, RuleOutput out, Judge<S> judge) {
+        this.watermark = Math.max(this.watermark, watermark);
         Iterator<Map.Entry<Long, LinkedHashMap<List<String>, S>>> it = windows.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<Long, LinkedHashMap<List<String>, S>> w = it.next();
