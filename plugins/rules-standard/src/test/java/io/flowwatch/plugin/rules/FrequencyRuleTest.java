@@ -129,6 +129,15 @@ class FrequencyRuleTest {
     }
 
     @Test
+    void recordsBelowTheWatermarkAreLateEvenWhenTheirWindowHeldNothing() {
+        Rule r = rule("window = 1m, threshold = 1");
+        r.onWatermark(T0 + 120, out); // nothing arrived yet; [T0, T0+60) is over all the same
+        r.onRecord(rec("a", 1, "REJECT", T0 + 5), out);
+        r.onWatermark(Long.MAX_VALUE, out);
+        assertThat(fired).isEmpty();
+    }
+
+    @Test
     void maxKeysEvictsTheLeastRecentlySeenAndCountsIt() {
         TestPluginContext ctx = ctx();
         Rule r = new FrequencyRuleFactory().create(new RuleSpec("x", "frequency", "", Severity.LOW, Map.of()),

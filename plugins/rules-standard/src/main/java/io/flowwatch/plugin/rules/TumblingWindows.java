@@ -1,0 +1,175 @@
+package io.flowwatch.plugin.rules;
+
+import io.flowwatch.api.PluginMetrics;
+import io.flowwatch.api.record.FlowRecord;
+import io.flowwatch.api.rule.RuleOutput;
+import io.flowwatch.api.rule.Signal;
+
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * The bookkeeping that every windowed rule shares: tumbling event-time windows aligned to the
+ * epoch, per window a map of group key to the rule's state {@code S} (least recently seen key
+ * dropped beyond {@code max-keys}, counted), and the firing/resolve cycle when windows close.
+ *
+ * <p>A key fires when the window it breached in closes. A key that fired resolves at the end of
+ * the first later window in which it does not breach, including windows with no matching record
+ * at all: those are known to be over once input (any record, matching or not, see
+ * {@link #observe}) has covered their end. End of input (watermark {@link Long#MAX_VALUE}) closes
+ * the open windows but resolves only what they show, never the empty future after them.
+ *
+ * @param <S> the per-key, per-window state a rule accumulates
+ */
+final class TumblingWindows<S> {
+
+    /** A rule's verdict on one key when its window closes. */
+    @FunctionalInterface
+    interface Judge<S> {
+        /** The signal when the key breaches, else null. */
+        Signal judge(List<String> key, S state, long windowStart, long windowEnd);
+    }
+
+    private final FieldColumns groupBy;
+    private final long windowSeconds;
+    private final int maxKeys;
+    private final PluginMetrics.Counter evicted;
+    private final Supplier<S> newState;
+    private final TreeMap<Long, LinkedHashMap<List<String>, S>> windows = new TreeMap<>();
+    private Set<List<String>> firing = Set.of();
+    private long lastClosedEnd = Long.MIN_VALUE;
+    private long newestEventTime = Long.MIN_VALUE;
+    private long watermark = Long.MIN_VALUE;
+
+    TumblingWindows(FieldColumns groupBy, long windowSeconds, int maxKeys, PluginMetrics.Counter evicted,
+                    Supplier<S> newState) {
+        this.groupBy = groupBy;
+        this.windowSeconds = windowSeconds;
+        this.maxKeys = maxKeys;
+        this.evicted = evicted;
+        this.newState = newState;
+    }
+
+    long windowSeconds() {
+        return windowSeconds;
+    }
+
+    /**
+     * Notes how far input has covered event time. Call it for every record with an event time,
+     * matching or not: quiet windows resolve by it.
+     */
+    void observe(long eventTime) {
+        if (eventTime != FlowRecord.ABSENT && eventTime > newestEventTime) {
+            newestEventTime = eventTime;
+        }
+    }
+
+    /**
+     * True when the window holding {@code eventTime} has already closed (the watermark passed its
+     * end, whether or not it held records): the record is later than allowed-lateness.
+     */
+    boolean isLate(long eventTime) {
+        return windowStart(eventTime) + windowSeconds <= watermark;
+    }
+
+    /** The record's key's state in the window holding {@code eventTime} (which must not be late), created on first use. */
+    S state(long eventTime, FlowRecord record) {
+        List<String> key = groupBy.keyOf(record);
+        LinkedHashMap<List<String>, S> keys = windows.get(windowStart(eventTime));
+        if (keys == null) {
+            keys = lruMap();
+            windows.put(windowStart(eventTime), keys);
+        }
+        S s = keys.get(key);
+        if (s == null) {
+            s = newState.get();
+            keys.put(key, s);
+        }
+        return s;
+    }
+
+    /**
+     * Closes every window that ends at or before {@code watermark}, in order, asking {@code judge}
+     * about each of its keys; reports firing and resolved keys to {@code out}.
+     */
+    void close(long watermark, RuleOutput out, Judge<S> judge) {
+        this.watermark = Math.max(this.watermark, watermark);
+        Iterator<Map.Entry<Long, LinkedHashMap<List<String>, S>>> it = windows.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, LinkedHashMap<List<String>, S>> w = it.next();
+            long start = w.getKey();
+            long end = start + windowSeconds;
+            if (end > watermark) {
+                break;
+            }
+            if (!firing.isEmpty() && lastClosedEnd != Long.MIN_VALUE && start > lastClosedEnd) {
+                // An empty window lay between: nothing breached in it.
+                resolveAll(out, lastClosedEnd + windowSeconds);
+            }
+            Set<List<String>> breached = new HashSet<>();
+            for (Map.Entry<List<String>, S> e : w.getValue().entrySet()) {
+                Signal signal = judge.judge(e.getKey(), e.getValue(), start, end);
+                if (signal != null) {
+                    breached.add(e.getKey());
+                    out.firing(signal);
+                }
+            }
+            for (List<String> k : firing) {
+                if (!breached.contains(k)) {
+                    out.resolved(groupBy.labels(k), end);
+                }
+            }
+            firing = breached.isEmpty() ? Set.of() : breached;
+            lastClosedEnd = end;
+            it.remove();
+        }
+        // A window with no records at all after the last closed one resolves once event time has passed it;
+        // at end of input (MAX) only as far as the input actually reached, so no resolves are invented.
+        long covered = watermark == Long.MAX_VALUE ? newestEventTime : watermark;
+        if (!firing.isEmpty() && lastClosedEnd != Long.MIN_VALUE && lastClosedEnd + windowSeconds <= covered) {
+            resolveAll(out, lastClosedEnd + windowSeconds);
+            lastClosedEnd += windowSeconds;
+        }
+    }
+
+    /** Keys held over all open windows. */
+    int trackedKeys() {
+        int n = 0;
+        for (Map<?, ?> m : windows.values()) {
+            n += m.size();
+        }
+        return n;
+    }
+
+    private long windowStart(long t) {
+        return t - Math.floorMod(t, windowSeconds);
+    }
+
+    private void resolveAll(RuleOutput out, long at) {
+        for (List<String> k : firing) {
+            out.resolved(groupBy.labels(k), at);
+        }
+        firing = Set.of();
+    }
+
+    private LinkedHashMap<List<String>, S> lruMap() {
+        return new LinkedHashMap<>(256, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<List<String>, S> eldest) {
+                if (size() > maxKeys) {
+                    evicted.inc();
+                    return true;
+                }
+                return false;
+            }
+        };
+    }
+}
