@@ -2,6 +2,7 @@ package io.flowwatch.plugin.rules.metricfilter;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValueType;
 import io.flowwatch.api.PluginContext;
 import io.flowwatch.api.config.ConfigReader;
@@ -70,7 +71,13 @@ public final class MetricFilterRuleFactory implements RuleTypeFactory {
             if (config.getValue("alarm").valueType() != ConfigValueType.OBJECT) {
                 return config; // reported when read
             }
-            return config.withFallback(config.getConfig("alarm-defaults").atKey("alarm"));
+            // Rebuilt key by key rather than withFallback: the user's object already merged with the
+            // reference's `alarm = null`, and an object merged with a non-object ignores later fallbacks.
+            Config alarm = config.getConfig("alarm-defaults");
+            for (var e : config.getObject("alarm").entrySet()) {
+                alarm = alarm.withValue(ConfigUtil.quoteString(e.getKey()), e.getValue());
+            }
+            return config.withValue("alarm", alarm.root());
         } catch (ConfigException e) {
             return config;
         }
