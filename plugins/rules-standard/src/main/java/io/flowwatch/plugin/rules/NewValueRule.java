@@ -75,6 +75,8 @@ final class NewValueRule implements Rule {
     private FlowFormat cachedFormat;
     private int fieldCol = -1;
     private int[] groupCols = new int[0];
+    /** Decimal text of 0..65535, filled on demand: ports and protocols repeat endlessly, so no string per record. */
+    private String[] smallNumbers;
 
     NewValueRule(RuleSpec spec, Settings settings, Supplier<Path> stateDir, PluginMetrics metrics) {
         this.spec = spec;
@@ -125,7 +127,7 @@ final class NewValueRule implements Rule {
         if (fieldCol < 0 || !record.isPresent(fieldCol)) {
             return;
         }
-        String value = record.stringAt(fieldCol);
+        String value = text(record, fieldCol);
         String groupKey = groupKey(record);
         LinkedHashMap<String, Long> values = learned.get(groupKey);
         if (values == null) {
@@ -166,13 +168,32 @@ final class NewValueRule implements Rule {
         out.firing(new Signal(key, 1, 1, t, t, summary, List.of(record)));
     }
 
+    private String text(FlowRecord record, int col) {
+        if (!record.format().column(col).type().numeric()) {
+            return record.stringAt(col);
+        }
+        long v = record.longAt(col);
+        if (v < 0 || v > 0xffff) {
+            return record.stringAt(col);
+        }
+        if (smallNumbers == null) {
+            smallNumbers = new String[0x10000];
+        }
+        String t = smallNumbers[(int) v];
+        if (t == null) {
+            t = Long.toString(v);
+            smallNumbers[(int) v] = t;
+        }
+        return t;
+    }
+
     private String groupKey(FlowRecord record) {
         if (groupCols.length == 0) {
             return "";
         }
         if (groupCols.length == 1) {
-            String v = groupCols[0] < 0 ? null : record.stringAt(groupCols[0]);
-            return v == null ? "-" : v;
+            int col = groupCols[0];
+            return col < 0 || !record.isPresent(col) ? "-" : text(record, col);
         }
         StringBuilder sb = new StringBuilder(64);
         for (int i = 0; i < groupCols.length; i++) {

@@ -131,6 +131,20 @@ class NewValueRuleTest {
     }
 
     @Test
+    void aNumericGroupByFieldKeysLikeItsText() {
+        Rule r = rule("group-by = [dstport], field = srcaddr, learning-period = 1h");
+        r.onRecord(rec("eni-0a1", "10.0.0.9", 22, T0), out);
+        r.onRecord(rec("eni-0a1", "10.0.0.9", 22, T0 + 2 * HOUR), out);
+        r.onRecord(rec("eni-0a1", "10.0.0.9", 70000, T0 + 2 * HOUR), out); // beyond the small-number cache
+        r.onRecord(rec("eni-0a1", "10.0.0.9", 70000, T0 + 2 * HOUR + 1), out);
+        assertThat(fired).singleElement().satisfies(s -> {
+            assertThat(s.key()).isEqualTo(Map.of("dstport", "70000", "srcaddr", "10.0.0.9"));
+            assertThat(s.summary()).startsWith("70000 talked to new srcaddr 10.0.0.9");
+        });
+        assertThat(((NewValueRule) r).learnedValues("22")).isEqualTo(1);
+    }
+
+    @Test
     void theRecordConditionLimitsWhatIsLearnedAndReported() {
         Rule r = rule("field = dstport, learning-period = 0s, match { action = REJECT }");
         r.onRecord(rec("eni-0a1", "10.0.0.9", 4444, T0), out); // ACCEPT: ignored
