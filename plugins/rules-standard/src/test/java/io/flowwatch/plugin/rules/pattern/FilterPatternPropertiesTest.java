@@ -10,6 +10,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.Chars;
 import net.jqwik.api.constraints.StringLength;
+import net.jqwik.api.statistics.Statistics;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +59,19 @@ class FilterPatternPropertiesTest {
     void aRecordMatchesExactlyWhenItsTextLineMatches(@ForAll("patterns") String pattern, @ForAll("records") FlowRecord record) {
         FilterPattern p = FilterPattern.compile(pattern);
         assertThat(p.test(record)).as("%s on %s", pattern, record).isEqualTo(p.matchesLine(record.toLine()));
+    }
+
+    /** Guards the generators: the equivalence above means little unless both outcomes are common. */
+    @Property(tries = 3000)
+    void generatedCasesCoverMatchesAndMisses(@ForAll("patterns") String pattern, @ForAll("records") FlowRecord record) {
+        boolean matched = FilterPattern.compile(pattern).test(record);
+        Statistics.collect(pattern.startsWith("[") ? "bracket" : "terms", matched);
+        Statistics.coverage(c -> {
+            c.check("bracket", true).percentage(pct -> pct > 2);
+            c.check("bracket", false).percentage(pct -> pct > 20);
+            c.check("terms", true).percentage(pct -> pct > 5);
+            c.check("terms", false).percentage(pct -> pct > 5);
+        });
     }
 
     // ---- generators ----
