@@ -8,7 +8,7 @@ import java.util.List;
  * space-delimited flow-log lines: bracket patterns and term patterns. Every error names the
  * 0-based position and what was expected there.
  *
- * <pre>
+ * <pre>{@code
  * pattern   := ws* ( bracket | terms )? ws*
  * bracket   := '[' field ( ',' field )* ']'
  * field     := ws* ( '...' | name | name cmp (('&&' | '||') name cmp)* | ε ) ws*
@@ -16,12 +16,13 @@ import java.util.List;
  * value     := quoted | [^ \t\r\n,\]&|]+
  * terms     := ( ('-' | '?')? ws* (word | quoted) )*   word := [A-Za-z0-9_]+
  * quoted    := '"' ( [^"\\] | '\"' | '\\' | '\' )* '"'
- * </pre>
+ * }</pre>
  *
- * Names are letters, digits, {@code _}, {@code -} and {@code $} (what AWS CDK accepts for
- * space-delimited columns). All conditions in one field must name that field (AWS rejects
- * {@code status_code = 4* && bytes > 1000}). At most one {@code ...} (CDK: "Can use at most one
- * '...' column"). An empty field ({@code [..., request, status,]}) is an unnamed field with no
+ * Names are letters, digits, {@code _} and {@code -} (what AWS CDK's {@code validColumnName}
+ * accepts for space-delimited columns). Quoted strings escape {@code "} and {@code \} with a
+ * backslash, as CDK's {@code quoteTerm} writes them. All conditions in one field must name that
+ * field (AWS rejects {@code status_code = 4* && bytes > 1000}). At most one {@code ...} (CDK:
+ * "Can use at most one '...' column"). An empty field ({@code [..., request, status,]}) is an unnamed field with no
  * condition, as in the guide's example whose trailing comma yields field {@code $7}.
  */
 final class PatternParser {
@@ -149,7 +150,7 @@ final class PatternParser {
     }
 
     private static boolean isNameChar(char c) {
-        return TermPattern.isWordChar(c) || c == '-' || c == '$';
+        return TermPattern.isWordChar(c) || c == '-';
     }
 
     private ValueTest comparison(String name) {

@@ -79,7 +79,7 @@ class FilterPatternPropertiesTest {
     static final String[] NUMBER_VALUES = {"0", "1", "2", "6", "22", "443", "3389", "4249", "4e3", "+1", "1.5", "-5", "022", "1418530010"};
     static final String[] STRING_VALUES = {"ACCEPT", "REJECT", "OK", "NODATA", "REJ*", "*EPT", "10.0.*", "*", "\"-\"",
             "\"a b\"", "x_y", "eni-*", "*.*", "1*", "*2*", "\"*\""};
-    static final String[] NAMES = {"a", "b", "version", "srcaddr", "dstport", "action", "x-y", "$1"};
+    static final String[] NAMES = {"a", "b", "version", "srcaddr", "dstport", "action", "x-y", "log_status"};
 
     @Provide
     Arbitrary<String> patterns() {
