@@ -31,7 +31,7 @@ final class DelimitedPattern implements CompiledPattern {
         this.ellipsis = ellipsis;
     }
 
-    /** Column of field {@code i} in a line of {@code size} fields, or -1 when the count does not fit. */
+    /** Column of field {@code i} in a line of {@code size} fields whose count fits the pattern. */
     private int columnOfField(int i, int size) {
         return ellipsis < 0 || i < ellipsis ? i : size - (names.length - i);
     }
@@ -49,8 +49,11 @@ final class DelimitedPattern implements CompiledPattern {
         }
         for (int i = 0; i < conditions.length; i++) {
             ValueTest[][] anyOf = conditions[i];
-            if (anyOf != null && !holds(anyOf, r, columnOfField(i, size), f.column(columnOfField(i, size)).type().numeric())) {
-                return false;
+            if (anyOf != null) {
+                int col = columnOfField(i, size);
+                if (!holds(anyOf, r, col, f.column(col).type().numeric())) {
+                    return false;
+                }
             }
         }
         return true;

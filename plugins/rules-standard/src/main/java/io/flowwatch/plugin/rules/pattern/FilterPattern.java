@@ -16,9 +16,10 @@ import java.util.Objects;
  *       destination, srcport, destport="22", protocol="6", packets, bytes, windowstart,
  *       windowend, action="REJECT", flowlogstatus]}: one entry per field, bare names, conditions
  *       with {@code = != < <= > >=}, {@code *} wildcards, {@code &&}/{@code ||} within a field,
- *       and one {@code ...} for any number of fields (see {@link DelimitedPattern});</li>
+ *       and one {@code ...} for any number of fields;</li>
  *   <li>term patterns on the whole line, e.g. {@code REJECT}, {@code "10.0.1.5 443"},
- *       {@code ERROR -ARGUMENTS}, {@code ?22 ?3389} (see {@link TermPattern}).</li>
+ *       {@code ERROR -ARGUMENTS}, {@code ?22 ?3389}: case-sensitive, each term a whole word
+ *       (a term occurs where no letter, digit or {@code _} adjoins it).</li>
  * </ul>
  *
  * The empty pattern matches everything. JSON ({@code { ... }}) and regular-expression
