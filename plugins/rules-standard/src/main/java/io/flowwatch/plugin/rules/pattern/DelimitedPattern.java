@@ -1,0 +1,127 @@
+package io.flowwatch.plugin.rules.pattern;
+
+import io.flowwatch.api.record.FlowFormat;
+import io.flowwatch.api.record.FlowRecord;
+
+import java.util.List;
+
+/**
+ * A compiled bracket pattern {@code [f1, f2=..., ..., fn]}: one slot per field, each with an
+ * optional condition in disjunctive normal form ({@code ||} of {@code &&} of comparisons, since
+ * {@code &&} binds tighter, as in AWS's JSON patterns).
+ *
+ * <p>Field counting (CloudWatch Logs user guide): without {@code ...} the line must have exactly
+ * as many fields as the pattern — the guide's {@code [w1=ERROR, w2]} matches "ERROR message" but
+ * not "ERROR WARN message". A single {@code ...} stands for any number (also zero) of fields:
+ * the fields before it are counted from the start of the line, those after it from the end.
+ *
+ * <p>A record's fields are its columns in format order, each as its log text ({@code -} when
+ * absent). Not thread-safe (a scratch buffer is reused): one instance per evaluator thread.
+ */
+final class DelimitedPattern implements CompiledPattern {
+
+    private final String[] names;          // per field; null for '...' and for empty fields
+    private final ValueTest[][][] conditions; // per field: OR of ANDs; null = any value
+    private final int ellipsis;             // index of '...', or -1
+    private final StringBuilder scratch = new StringBuilder(24);
+
+    DelimitedPattern(List<String> names, List<ValueTest[][]> conditions, int ellipsis) {
+        this.names = names.toArray(new String[0]);
+        this.conditions = conditions.toArray(new ValueTest[0][][]);
+        this.ellipsis = ellipsis;
+    }
+
+    /** Column of field {@code i} in a line of {@code size} fields whose count fits the pattern. */
+    private int columnOfField(int i, int size) {
+        return ellipsis < 0 || i < ellipsis ? i : size - (names.length - i);
+    }
+
+    private boolean countFits(int size) {
+        return ellipsis < 0 ? size == names.length : size >= names.length - 1;
+    }
+
+    @Override
+    public boolean test(FlowRecord r) {
+        FlowFormat f = r.format();
+        int size = f.size();
+        if (!countFits(size)) {
+            return false;
+        }
+        for (int i = 0; i < conditions.length; i++) {
+            ValueTest[][] anyOf = conditions[i];
+            if (anyOf != null) {
+                int col = columnOfField(i, size);
+                if (!holds(anyOf, r, col, f.column(col).type().numeric())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private boolean holds(ValueTest[][] anyOf, FlowRecord r, int col, boolean numeric) {
+        for (ValueTest[] allOf : anyOf) {
+            boolean ok = true;
+            for (ValueTest t : allOf) {
+                boolean m;
+                if (numeric) {
+                    m = r.isPresent(col) ? t.test(r.longAt(col), scratch) : t.test("-");
+                } else {
+                    String s = r.stringAt(col);
+                    m = t.test(s == null ? "-" : s);
+                }
+                if (!m) {
+                    ok = false;
+                    break;
+                }
+            }
+            if (ok) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean matchesLine(String line) {
+        List<String> fields = LineFields.split(line);
+        int size = fields.size();
+        if (!countFits(size)) {
+            return false;
+        }
+        for (int i = 0; i < conditions.length; i++) {
+            ValueTest[][] anyOf = conditions[i];
+            if (anyOf != null && !holds(anyOf, fields.get(columnOfField(i, size)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean holds(ValueTest[][] anyOf, String field) {
+        for (ValueTest[] allOf : anyOf) {
+            boolean ok = true;
+            for (ValueTest t : allOf) {
+                if (!t.test(field)) {
+                    ok = false;
+                    break;
+                }
+            }
+            if (ok) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public int columnOf(String name) {
+        int end = ellipsis < 0 ? names.length : ellipsis;
+        for (int i = 0; i < end; i++) {
+            if (name.equals(names[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
