@@ -25,7 +25,7 @@ public final class FrequencyRuleFactory implements RuleTypeFactory {
     @Override
     public Rule create(RuleSpec spec, Config config, PluginContext ctx) {
         ConfigReader r = new ConfigReader(config, "rules[" + spec.name() + "]");
-        RecordCondition match = RecordConditions.fromRule(r);
+        RecordCondition match = RecordConditions.fromRule(r, ctx.metrics());
         List<String> groupBy = r.stringList("group-by");
         Duration window = r.duration("window");
         if (window.toSeconds() < 1 && r.problems().isEmpty()) {

@@ -49,7 +49,7 @@ public final class IpListRuleFactory implements RuleTypeFactory {
         ConfigReader r = new ConfigReader(config, prefix);
         // `match` is this type's direction, not a field-equality block: read the condition without it.
         ConfigReader conditionReader = new ConfigReader(config.withoutPath("match"), prefix);
-        RecordCondition when = RecordConditions.fromRule(conditionReader);
+        RecordCondition when = RecordConditions.fromRule(conditionReader, ctx.metrics());
         String direction = r.oneOf("match", DIRECTIONS);
         List<String> groupBy = r.stringList("group-by");
         Duration window = r.duration("window");

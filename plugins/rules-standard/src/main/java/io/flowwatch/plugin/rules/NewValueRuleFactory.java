@@ -31,7 +31,7 @@ public final class NewValueRuleFactory implements RuleTypeFactory {
     @Override
     public Rule create(RuleSpec spec, Config config, PluginContext ctx) {
         ConfigReader r = new ConfigReader(config, "rules[" + spec.name() + "]");
-        RecordCondition when = RecordConditions.fromRule(r);
+        RecordCondition when = RecordConditions.fromRule(r, ctx.metrics());
         List<String> groupBy = r.stringList("group-by");
         String field = r.string("field");
         if (field != null && field.isBlank()) {

@@ -34,7 +34,7 @@ public final class SpikeRuleFactory implements RuleTypeFactory {
     @Override
     public Rule create(RuleSpec spec, Config config, PluginContext ctx) {
         ConfigReader r = new ConfigReader(config, "rules[" + spec.name() + "]");
-        RecordCondition match = RecordConditions.fromRule(r);
+        RecordCondition match = RecordConditions.fromRule(r, ctx.metrics());
         List<String> groupBy = r.stringList("group-by");
         FieldColumns.checkKnown(r, "group-by", groupBy, match);
         String sum = r.string("sum");

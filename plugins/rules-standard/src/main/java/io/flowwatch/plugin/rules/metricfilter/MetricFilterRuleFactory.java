@@ -40,7 +40,7 @@ public final class MetricFilterRuleFactory implements RuleTypeFactory {
         String prefix = "rules[" + spec.name() + "]";
         Config merged = withAlarmDefaults(config);
         ConfigReader r = new ConfigReader(merged, prefix);
-        RecordCondition condition = RecordConditions.fromRule(r);
+        RecordCondition condition = RecordConditions.fromRule(r, ctx.metrics());
 
         String name = r.string("metric.name");
         if (name != null && !validNamePart(name)) {
