@@ -25,6 +25,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--rules", paramLabel = "GLOB", description = "rule files (default: the distribution's conf/rules.d/*.conf)")
     String rules;
 
+    @Option(names = "--plugins-dir", paramLabel = "DIR", description = "directory of plugin zips (default: the distribution's)")
+    Path pluginsDir;
+
     @Override
     public Integer call() throws IOException {
         String home = System.getProperty("flowwatch.home", ".");
@@ -36,6 +39,7 @@ final class DemoCommand implements Callable<Integer> {
         String conf = "flowwatch {\n"
                 + "  state-dir = " + quote(state.toString()) + "\n"
                 + "  http { port = " + port + " }\n"
+                + (pluginsDir != null ? "  plugins-dir = " + quote(pluginsDir.toAbsolutePath().toString()) + "\n" : "")
                 + "  rules = [" + quote(ruleGlob) + "]\n"
                 + "  allowed-lateness = 1m\n"
                 + "  sources { simulator { type = simulator, speed = 30"
