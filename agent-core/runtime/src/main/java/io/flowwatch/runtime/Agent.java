@@ -63,7 +63,12 @@ public final class Agent implements AutoCloseable {
                 .assemble(config);
         sources = graph.sources();
         engine = new RuleEngine(graph.rules(), config.allowedLateness(), metrics, new AlertStateStore(config.stateDir()));
-        dispatcher = new NotificationDispatcher(graph.notifiers(), metrics);
+        dispatcher = new NotificationDispatcher(graph.notifiers(), graph.delivery(), config.stateDir().resolve("outbox"), metrics);
+        try {
+            dispatcher.start();
+        } catch (java.io.IOException e) {
+            throw new io.flowwatch.api.FlowwatchException("state-dir " + config.stateDir() + ": cannot open the notification outbox: " + e.getMessage(), e);
+        }
         if (config.http().enabled()) {
             http = HttpEndpoint.start(config.http(), registry, this::status);
         }
@@ -122,7 +127,8 @@ public final class Agent implements AutoCloseable {
             }
         }
         if (dispatcher != null) {
-            dispatcher.close();
+            // Deliver what is queued within what is left of the deadline; the rest waits on disk.
+            dispatcher.close(Duration.ofNanos(Math.max(Duration.ofSeconds(1).toNanos(), end - System.nanoTime())));
         }
         if (http != null) {
             http.close();

@@ -19,6 +19,7 @@ import io.flowwatch.runtime.config.ComponentConfig;
 import io.flowwatch.runtime.config.RuleConfig;
 import io.flowwatch.runtime.logging.SecretMasker;
 import io.flowwatch.runtime.metrics.PluginMetricsFacade;
+import io.flowwatch.runtime.notify.DeliverySettings;
 import io.flowwatch.runtime.pipeline.BoundRule;
 import io.flowwatch.runtime.plugin.ExtensionKind;
 import io.flowwatch.runtime.plugin.PluginCatalog;
@@ -42,7 +43,8 @@ public final class AgentAssembler {
 
     /** The built graph, ready to start. */
     public record Assembled(AgentConfig config, Map<String, Source> sources, Map<String, Notifier> notifiers,
-                            Map<String, QueryEngine> queryEngines, List<BoundRule> rules) {
+                            Map<String, DeliverySettings> delivery, Map<String, QueryEngine> queryEngines,
+                            List<BoundRule> rules) {
     }
 
     private final PluginCatalog catalog;
@@ -69,6 +71,10 @@ public final class AgentAssembler {
             build(ExtensionKind.NOTIFIER, NotifierFactory.class, c, config, problems)
                     .ifPresent(f -> create(c, problems, () -> f.factory.create(f.block, f.ctx)).ifPresent(n -> notifiers.put(c.name(), n)));
         }
+        Map<String, DeliverySettings> delivery = new LinkedHashMap<>();
+        for (ComponentConfig c : config.notifiers().values()) {
+            delivery.put(c.name(), DeliverySettings.from(c.block(), c.path(), problems));
+        }
         Map<String, QueryEngine> engines = new LinkedHashMap<>();
         for (ComponentConfig c : config.queryEngines().values()) {
             build(ExtensionKind.QUERY_ENGINE, QueryEngineFactory.class, c, config, problems)
@@ -78,7 +84,7 @@ public final class AgentAssembler {
         if (!problems.isEmpty()) {
             throw new FlowwatchException(problems);
         }
-        return new Assembled(config, sources, notifiers, engines, rules);
+        return new Assembled(config, sources, notifiers, delivery, engines, rules);
     }
 
     /** Builds the enabled rules through their plugins' factories; problems go to {@code problems}. */

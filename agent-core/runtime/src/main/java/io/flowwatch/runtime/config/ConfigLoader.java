@@ -203,6 +203,10 @@ public final class ConfigLoader {
                 continue;
             }
             Config block = ((ConfigObject) v).toConfig();
+            if (section.equals("notifiers")) {
+                // The runtime's own delivery settings, the same for every notifier type.
+                block = block.withFallback(fw.getConfig("notifier-delivery").atKey("delivery"));
+            }
             ConfigReader r = new ConfigReader(block, path);
             String type = r.string("type");
             problems.addAll(r.problems());

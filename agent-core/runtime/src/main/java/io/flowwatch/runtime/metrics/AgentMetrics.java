@@ -26,6 +26,9 @@ public final class AgentMetrics {
     public final Counter alertsRaised;
     public final Counter notificationsSent;
     public final Counter notificationsFailed;
+    public final Counter notificationsRetried;
+    public final Counter notificationsDropped;
+    public final Gauge outboxDepth;
     public final Counter checkpointsCommitted;
     public final Counter checkpointFailures;
     public final Counter configReloadFailures;
@@ -57,7 +60,16 @@ public final class AgentMetrics {
                 .labelNames("rule", "state").register(registry);
         notificationsSent = Counter.build("flowwatch_notifications_sent_total", "Notifications delivered.")
                 .labelNames("notifier").register(registry);
-        notificationsFailed = Counter.build("flowwatch_notifications_failed_total", "Notification attempts that failed.")
+        notificationsFailed = Counter.build("flowwatch_notifications_failed_total",
+                "Notifications given up on: the receiver refused them for good (4xx other than 429, bad address).")
+                .labelNames("notifier").register(registry);
+        notificationsRetried = Counter.build("flowwatch_notifications_retried_total",
+                "Delivery attempts that failed and will be tried again (5xx, 429, network).")
+                .labelNames("notifier").register(registry);
+        notificationsDropped = Counter.build("flowwatch_notifications_dropped_total",
+                "Notifications dropped undelivered because the outbox was full (oldest first) or an entry was unreadable.")
+                .labelNames("notifier").register(registry);
+        outboxDepth = Gauge.build("flowwatch_outbox_depth", "Notifications waiting in the durable outbox.")
                 .labelNames("notifier").register(registry);
         checkpointsCommitted = Counter.build("flowwatch_checkpoints_committed_total", "Source positions written to state-dir.")
                 .labelNames("source").register(registry);

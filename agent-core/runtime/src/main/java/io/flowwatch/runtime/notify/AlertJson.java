@@ -94,6 +94,44 @@ public final class AlertJson {
         }
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** Reads back what {@link #toJson} wrote (the outbox's stored form). */
+    public static Alert fromJson(String json) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode n = MAPPER.readTree(json);
+        if (n == null || !n.isObject()) {
+            throw new IOException("expected a JSON object");
+        }
+        Map<String, String> labels = new java.util.TreeMap<>();
+        n.path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        List<Map<String, Object>> samples = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode s : n.path("samples")) {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            s.fields().forEachRemaining(e -> {
+                com.fasterxml.jackson.databind.JsonNode v = e.getValue();
+                m.put(e.getKey(), v.isNull() ? null : v.isIntegralNumber() ? (Object) v.asLong() : v.isNumber() ? (Object) v.asDouble() : v.asText());
+            });
+            samples.add(m);
+        }
+        try {
+            return new Alert(text(n, "id"), text(n, "rule"), io.flowwatch.api.rule.Severity.fromConfigName(text(n, "severity")),
+                    Alert.State.valueOf(text(n, "state").toUpperCase(java.util.Locale.ROOT)), labels,
+                    n.path("value").asDouble(Double.NaN), n.path("threshold").asDouble(Double.NaN),
+                    Instant.parse(text(n, "startsAt")), n.path("endsAt").isNull() || n.path("endsAt").isMissingNode() ? null : Instant.parse(text(n, "endsAt")),
+                    n.path("summary").asText(""), n.path("description").asText(""), samples);
+        } catch (RuntimeException e) {
+            throw new IOException("not an alert: " + e.getMessage(), e);
+        }
+    }
+
+    private static String text(com.fasterxml.jackson.databind.JsonNode n, String key) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode v = n.get(key);
+        if (v == null || v.isNull()) {
+            throw new IOException("missing " + key);
+        }
+        return v.asText();
+    }
+
     private static String time(Instant t) {
         return t.toString();
     }
