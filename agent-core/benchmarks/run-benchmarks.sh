@@ -19,7 +19,7 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 echo "== JMH parser benchmark"
 java -jar "$jar" ParserBenchmark -wi 3 -w 2 -i 5 -r 2 -f 1 2>&1 | grep -E '^(Benchmark|ParserBenchmark)'
 echo "== JMH rule engine benchmark (example rules, 1M records per invocation)"
-java -jar "$jar" RuleEngineBenchmark -wi 2 -i 5 -f 1 -jvmArgs -Xmx2g -Dflowwatch.bench.plugins="$dist/plugins" 2>&1 \
+java -jar "$jar" RuleEngineBenchmark -wi 2 -i 5 -f 1 -jvmArgs "-Xmx2g -Dflowwatch.bench.plugins=$dist/plugins" 2>&1 \
   | grep -E '^(Benchmark|RuleEngineBenchmark)'
 echo "== memory: 1M distinct keys in one frequency rule, -Xmx512m"
 java -Xmx512m -Dflowwatch.bench.plugins="$dist/plugins" -cp "$jar" io.flowwatch.benchmarks.DistinctKeysCheck 1000000
