@@ -42,6 +42,7 @@ final class SnsNotifier implements Notifier {
 
     private final SnsNotifierConfig config;
     private final Supplier<AwsCredentialsProvider> credentials;
+    private AwsCredentialsProvider provider;
     private SnsClient client;
 
     /** @param credentials supplies the provider when the client is first built (the default chain in production) */
@@ -105,7 +106,7 @@ final class SnsNotifier implements Notifier {
         if (client == null) {
             var builder = SnsClient.builder()
                     .region(Region.of(config.region()))
-                    .credentialsProvider(credentials.get())
+                    .credentialsProvider(provider = credentials.get())
                     .httpClientBuilder(UrlConnectionHttpClient.builder()
                             .connectionTimeout(config.timeout())
                             .socketTimeout(config.timeout()))
@@ -125,6 +126,15 @@ final class SnsNotifier implements Notifier {
         if (client != null) {
             client.close();
             client = null;
+        }
+        // The client leaves a provider it was given open; the default chain may hold refresh threads.
+        if (provider instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing is best effort on shutdown
+            }
+            provider = null;
         }
     }
 
