@@ -49,7 +49,9 @@ public record AlertmanagerNotifierConfig(URI alertsUri, String username, String 
         String username = r.optionalString("username");
         String password = r.optionalString("password");
         if ((username == null) != (password == null)) {
-            r.problem(username == null ? "username" : "password", "expected username and password together (basic auth), or neither");
+            // Located at the key that is set: the missing one has no line to point at.
+            r.problem(username == null ? "password" : "username",
+                    "expected username and password together (basic auth), or neither; " + (username == null ? "username" : "password") + " is missing");
         }
         if (username != null && username.contains(":")) {
             r.problem("username", "expected a user name without ':' (basic auth cannot carry it)");
@@ -78,12 +80,14 @@ public record AlertmanagerNotifierConfig(URI alertsUri, String username, String 
                 r.problem("headers", "expected either username/password or an Authorization header, not both");
             }
         }
+        int before = r.problems().size();
         Duration timeout = r.duration("timeout");
-        if (r.has("timeout") && timeout.isZero()) {
+        if (r.problems().size() == before && timeout.isZero()) {
             r.problem("timeout", "expected a duration greater than zero, e.g. 10s");
         }
+        before = r.problems().size();
         Duration firingTtl = r.has("firing-ttl") ? r.duration("firing-ttl") : null;
-        if (firingTtl != null && firingTtl.isZero()) {
+        if (firingTtl != null && r.problems().size() == before && firingTtl.isZero()) {
             r.problem("firing-ttl", "expected a duration greater than zero, e.g. 4h, or null");
         }
         String statusUrl = r.parsed("status-url", "an absolute http or https URL", s -> httpUri(s).toString());

@@ -67,8 +67,9 @@ public record SnsNotifierConfig(String topicArn, String region, URI endpointOver
         if (r.has("endpoint-override")) {
             endpoint = r.parsed("endpoint-override", "an absolute http or https URL", SnsNotifierConfig::httpUri);
         }
+        int before = r.problems().size();
         Duration timeout = r.duration("timeout");
-        if (r.has("timeout") && timeout.isZero()) {
+        if (r.problems().size() == before && timeout.isZero()) {
             r.problem("timeout", "expected a duration greater than zero, e.g. 10s");
         }
         String statusUrl = r.parsed("status-url", "an absolute http or https URL", s -> httpUri(s).toString());
