@@ -1,0 +1,58 @@
+package io.flowwatch.plugin.webhook;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import io.flowwatch.api.notify.Alert;
+import io.flowwatch.api.rule.Severity;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Alerts and config blocks for the tests. */
+final class TestAlerts {
+
+    /** Text an attacker controls through log records: markup, Slack mentions, entities, line breaks, quotes. */
+    static final String HOSTILE = "<script>alert(\"x\")</script> <!channel> @here & 'quoted' \"dq\"\nline2\r\n\\back é";
+
+    static final Instant START = Instant.parse("2024-06-01T12:00:00Z");
+    static final Instant END = Instant.parse("2024-06-01T12:05:30Z");
+
+    private TestAlerts() {
+    }
+
+    static Alert firing() {
+        Map<String, Object> sample = new LinkedHashMap<>();
+        sample.put("srcaddr", "203.0.113.9");
+        sample.put("dstport", 22L);
+        sample.put("bytes", 1234.5);
+        sample.put("action", "REJECT");
+        sample.put("log-status", null);
+        return new Alert("ssh-brute/5e1f", "ssh-brute", Severity.HIGH, Alert.State.FIRING,
+                Map.of("srcaddr", "203.0.113.9", "dstport", "22"), 57, 20, START, null,
+                "57 rejected SSH attempts from 203.0.113.9", "Someone is guessing passwords", List.of(sample));
+    }
+
+    static Alert resolved() {
+        Alert f = firing();
+        return new Alert(f.id(), f.rule(), f.severity(), Alert.State.RESOLVED, f.labels(), 3, f.threshold(),
+                f.startsAt(), END, f.summary(), f.description(), List.of());
+    }
+
+    static Alert hostile() {
+        Map<String, Object> sample = new LinkedHashMap<>();
+        sample.put("srcaddr", HOSTILE);
+        return new Alert("id-1", "exfil", Severity.CRITICAL, Alert.State.FIRING,
+                Map.of("who", HOSTILE, "host<b>", "a&b"), 0.25, 1e9, START, null, HOSTILE, HOSTILE, List.of(sample));
+    }
+
+    /** A user block as parsed from {@code agent.conf}, with this plugin's reference defaults under it. */
+    static Config block(String hocon) {
+        Config user = ConfigFactory.parseString(hocon, ConfigParseOptions.defaults().setOriginDescription("agent.conf"));
+        Config defaults = ConfigFactory.parseResources(WebhookNotifierFactory.class.getClassLoader(), "reference.conf")
+                .getConfig("flowwatch.defaults.notifiers.webhook");
+        return user.withFallback(defaults).resolve();
+    }
+}
