@@ -277,20 +277,29 @@ final class EmailNotifier implements Notifier {
         return m.find() ? Integer.parseInt(m.group(1) + m.group(2)) : fallback;
     }
 
-    /** One line naming the failure and its root cause, without addresses of the server's choosing beyond its reply. */
+    /** One line: the failure, what kind of trouble it was, and its root cause. */
     private static String describe(MessagingException e) {
         StringBuilder sb = new StringBuilder(EmailTemplates.headerText(String.valueOf(e.getMessage())));
         Throwable root = e;
+        String kind = null;
         for (Throwable t = next(e); t != null; t = next(t)) {
             root = t;
+            if (kind == null) {
+                kind = t instanceof ConnectException ? "connection refused"
+                        : t instanceof SocketTimeoutException ? "timed out"
+                        : t instanceof UnknownHostException ? "unknown host"
+                        : t instanceof SSLException ? "TLS failure"
+                        : null;
+            }
         }
-        if (root != e) {
-            String kind = root instanceof ConnectException ? "connection refused"
-                    : root instanceof SocketTimeoutException ? "timed out"
-                    : root instanceof UnknownHostException ? "unknown host"
-                    : root instanceof SSLException ? "TLS failure"
-                    : root.getClass().getSimpleName();
-            sb.append(" (").append(kind).append(": ").append(EmailTemplates.headerText(String.valueOf(root.getMessage()))).append(')');
+        for (Throwable t = next(e); t != null; t = next(t)) {
+            if (t instanceof SMTPAddressFailedException a) {
+                sb.append("; ").append(a.getAddress()).append(": ").append(EmailTemplates.headerText(String.valueOf(a.getMessage())));
+            }
+        }
+        if (root != e && !(root instanceof SMTPAddressFailedException)) {
+            sb.append(" (").append(kind == null ? root.getClass().getSimpleName() : kind).append(": ")
+                    .append(EmailTemplates.headerText(String.valueOf(root.getMessage()))).append(')');
         }
         return sb.toString();
     }
