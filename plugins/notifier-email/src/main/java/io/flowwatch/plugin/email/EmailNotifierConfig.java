@@ -84,8 +84,9 @@ record EmailNotifierConfig(String host, int port, Security security, String user
         String subject = template(r, "subject-template", EmailTemplates.DEFAULT_SUBJECT);
         String text = template(r, "text-template", EmailTemplates.DEFAULT_TEXT);
         String html = template(r, "html-template", EmailTemplates.DEFAULT_HTML);
+        int problemsBefore = r.problems().size();
         Duration timeout = r.duration("timeout");
-        if (timeout != null && (timeout.isZero() || timeout.toMillis() > Integer.MAX_VALUE)) {
+        if (r.problems().size() == problemsBefore && (timeout.isZero() || timeout.toMillis() > Integer.MAX_VALUE)) {
             r.problem("timeout", "expected a duration from 1ms to 24d, got " + timeout);
         }
         String statusUrl = r.string("status-url");
