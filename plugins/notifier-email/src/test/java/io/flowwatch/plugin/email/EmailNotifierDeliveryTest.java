@@ -189,4 +189,27 @@ class EmailNotifierDeliveryTest {
         assertThat(greenMail.getReceivedMessages()).hasSize(1);
     }
 
+
+    @Test
+    void deliversWhenTheCallingThreadsContextLoaderHasAnotherCopyOfJakartaMail() throws Exception {
+        // A host (or another plugin's thread) whose context loader carries its own Jakarta Mail:
+        // providers found through it would be classes the plugin's jakarta.mail cannot use.
+        java.util.List<java.net.URL> jars = new java.util.ArrayList<>();
+        for (Class<?> c : new Class<?>[]{jakarta.mail.Session.class, org.eclipse.angus.mail.smtp.SMTPTransport.class,
+                jakarta.activation.DataHandler.class, Class.forName("org.eclipse.angus.activation.MailcapRegistryProviderImpl")}) {
+            jars.add(c.getProtectionDomain().getCodeSource().getLocation());
+        }
+        Notifier n = notifier("");
+        Thread t = Thread.currentThread();
+        ClassLoader before = t.getContextClassLoader();
+        try (java.net.URLClassLoader other = new java.net.URLClassLoader(jars.toArray(new java.net.URL[0]),
+                ClassLoader.getPlatformClassLoader())) {
+            t.setContextClassLoader(other);
+            DeliveryResult r = n.deliver(alert(Alert.State.FIRING, "x"));
+            assertThat(r.outcome()).as(r.detail()).isEqualTo(DeliveryResult.Outcome.DELIVERED);
+        } finally {
+            t.setContextClassLoader(before);
+        }
+        assertThat(greenMail.getReceivedMessages()).hasSize(1);
+    }
 }
