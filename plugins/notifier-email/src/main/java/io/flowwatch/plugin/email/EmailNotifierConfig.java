@@ -24,7 +24,7 @@ import java.util.Set;
  * @param port        the SMTP port: {@code smtp-port}, else 465 for {@link Security#TLS} and 587 otherwise
  * @param username    null: no SMTP AUTH
  * @param truststore  null: the JVM's default trust store; otherwise the loaded {@code truststore} file
- * @param subjectTemplate, textTemplate, htmlTemplate  mustache sources (the built-in ones when not configured)
+ * @param subjectTemplate mustache source (the built-in one when not configured); so are textTemplate and htmlTemplate
  */
 record EmailNotifierConfig(String host, int port, Security security, String username, String password,
                            InternetAddress from, List<InternetAddress> to, List<InternetAddress> cc,
