@@ -52,13 +52,14 @@ class PluginRuntimeTest {
         assertThat(c.problems()).isEmpty();
         assertThat(c.types(ExtensionKind.SOURCE)).contains("directory", "simulator");
         assertThat(c.types(ExtensionKind.RULE_TYPE)).contains("frequency");
-        assertThat(c.types(ExtensionKind.NOTIFIER)).contains("console", "file");
+        assertThat(c.types(ExtensionKind.NOTIFIER)).contains("console", "file", "sns", "alertmanager", "webhook", "slack", "email");
         assertThat(c.find(ExtensionKind.SOURCE, "directory", SourceFactory.class)).get()
                 .extracting(PluginCatalog.Registered::pluginId).isEqualTo("source-directory");
         assertThat(c.find(ExtensionKind.NOTIFIER, "console", NotifierFactory.class)).get()
                 .extracting(PluginCatalog.Registered::pluginId).isEqualTo("builtin");
         assertThat(c.plugins()).extracting(PluginCatalog.PluginInfo::id)
-                .contains("source-directory", "source-simulator", "rules-standard", "builtin");
+                .contains("source-directory", "source-simulator", "rules-standard", "notifier-sns", "notifier-alertmanager",
+                        "notifier-webhook", "notifier-slack", "notifier-email", "builtin");
         assertThat(c.plugins()).filteredOn(p -> p.id().equals("rules-standard")).singleElement()
                 .satisfies(p -> {
                     assertThat(p.version()).isEqualTo("0.1.0-SNAPSHOT");
