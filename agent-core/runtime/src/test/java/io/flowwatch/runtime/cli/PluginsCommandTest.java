@@ -43,6 +43,7 @@ class PluginsCommandTest {
                 .anySatisfy(l -> assertThat(l).matches("source-simulator +0\\.1\\.0-SNAPSHOT +sources: simulator"))
                 .anySatisfy(l -> assertThat(l).startsWith("rules-standard").contains("rules: ").contains("frequency"))
                 .anySatisfy(l -> assertThat(l).startsWith("builtin").contains("notifiers: console, file"));
+        assertThat(text).contains("notifier-slack").contains("notifiers: slack");
     }
 
     @Test
