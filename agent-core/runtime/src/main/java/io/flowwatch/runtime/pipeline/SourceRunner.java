@@ -118,8 +118,9 @@ public final class SourceRunner implements Runnable {
                     backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
                     continue;
                 }
-                process(batch);
-                maybeSave(batch.caughtUp());
+                boolean alerted = process(batch);
+                // After alerts, commit at once: a crash then re-reads (and re-alerts) as little as possible.
+                maybeSave(batch.caughtUp() || alerted);
                 if (once && batch.caughtUp()) {
                     break;
                 }
@@ -141,8 +142,8 @@ public final class SourceRunner implements Runnable {
         }
     }
 
-    /** Parses, evaluates, notifies, then records the batch's positions as committable. */
-    void process(SourceBatch batch) {
+    /** Parses, evaluates, notifies, then records the batch's positions as committable. True when alerts were raised. */
+    boolean process(SourceBatch batch) {
         List<FlowRecord> records = new ArrayList<>(batch.records().size() + 1024);
         records.addAll(batch.records());
         long[] read = {batch.records().size()};
@@ -169,8 +170,11 @@ public final class SourceRunner implements Runnable {
         if (malformed[0] > 0) {
             metrics.recordsMalformed.labels(name).inc(malformed[0]);
         }
+        boolean alerted = false;
         if (!records.isEmpty()) {
-            dispatcher.dispatch(engine.process(name, records));
+            List<NotificationDispatcher.Routed> alerts = engine.process(name, records);
+            dispatcher.dispatch(alerts);
+            alerted = !alerts.isEmpty();
             long newest = engine.newestEventTime(name);
             if (newest != Long.MIN_VALUE) {
                 metrics.sourceLag.labels(name).set(Math.max(0, clock.millis() / 1000.0 - newest));
@@ -184,6 +188,7 @@ public final class SourceRunner implements Runnable {
             }
             dirty = true;
         }
+        return alerted;
     }
 
     private void maybeSave(boolean caughtUp) {
