@@ -69,6 +69,12 @@ import java.util.Set;
  * computed malformed CIDR) never escapes {@link #test}: the record does not match and the error
  * is counted ({@link #errorCount()} and the counter passed to {@link #compile(String, PluginMetrics.Counter)}).
  *
+ * <h2>Evaluation</h2>
+ * Expressions made only of {@code && || !}, comparisons of fields with literals or fields,
+ * {@code in [literals]}, {@code startsWith/endsWith/contains} and the helpers with literal
+ * arguments (every shipped example rule) are compiled to plain Java predicates that read the
+ * record's columns, with identical results; anything else runs on CEL's interpreter.
+ *
  * <h2>Threads</h2>
  * Compiled programs are shared and thread-safe, but an instance reuses per-record scratch state:
  * call {@link #test} from one thread at a time (the evaluator thread, as {@link RecordCondition}
@@ -85,6 +91,8 @@ public final class CelCondition implements RecordCondition {
     private final RecordVariables variables = new RecordVariables();
     private final CelLateFunctionBindings lateBindings;
     private final PluginMetrics.Counter errorCounter;
+    // The fast path (null when the expression leaves its subset): same results, no CEL runtime.
+    private final NativeCondition nativeCondition;
 
     // Columns of the referenced fields in the last format seen; formats change per object at most.
     private FlowFormat cachedFormat;
@@ -93,8 +101,10 @@ public final class CelCondition implements RecordCondition {
     private String lastError;
 
     private CelCondition(String expression, CelAbstractSyntaxTree ast, Set<FlowField> referenced,
-                         boolean usesHasField, PluginMetrics.Counter errorCounter) throws CelEvaluationException {
+                         boolean usesHasField, PluginMetrics.Counter errorCounter, boolean allowNative)
+            throws CelEvaluationException {
         this.expression = expression;
+        this.nativeCondition = allowNative ? NativeCondition.compile(ast) : null;
         this.presentProgram = CelFlowLibrary.PRESENT_RUNTIME.createProgram(ast);
         this.absentProgram = CelFlowLibrary.ABSENT_RUNTIME.createProgram(ast);
         this.referenced = referenced.toArray(new FlowField[0]);
@@ -122,6 +132,14 @@ public final class CelCondition implements RecordCondition {
      * @throws CelConditionException with a message naming the position inside the expression
      */
     public static CelCondition compile(String expression, PluginMetrics.Counter evaluationErrors) {
+        return compile(expression, evaluationErrors, true);
+    }
+
+    /**
+     * As {@link #compile(String, PluginMetrics.Counter)}; {@code allowNative = false} forces CEL's
+     * runtime even when the fast path could run the expression (for tests that compare the two).
+     */
+    static CelCondition compile(String expression, PluginMetrics.Counter evaluationErrors, boolean allowNative) {
         Objects.requireNonNull(expression, "expression");
         CelValidationResult result = CelFlowLibrary.COMPILER.compile(expression);
         CelAbstractSyntaxTree ast;
@@ -167,7 +185,7 @@ public final class CelCondition implements RecordCondition {
             throw new CelConditionException(PREFIX + String.join("; ", problems), firstPosition[0], firstPosition[1]);
         }
         try {
-            return new CelCondition(expression, ast, referenced, usesHasField, evaluationErrors);
+            return new CelCondition(expression, ast, referenced, usesHasField, evaluationErrors, allowNative);
         } catch (CelEvaluationException e) {
             throw new CelConditionException(PREFIX + "cannot plan the expression: " + e.getMessage(), 1, 1);
         }
@@ -261,6 +279,13 @@ public final class CelCondition implements RecordCondition {
     @Override
     public boolean test(FlowRecord record) {
         FlowFormat f = record.format();
+        if (nativeCondition != null) {
+            if (f != cachedFormat) {
+                nativeCondition.bind(f);
+                cachedFormat = f;
+            }
+            return nativeCondition.eval(record) == NativeCondition.TRUE;
+        }
         if (f != cachedFormat) {
             int[] cols = new int[referenced.length];
             for (int i = 0; i < cols.length; i++) {
@@ -292,6 +317,11 @@ public final class CelCondition implements RecordCondition {
         } finally {
             variables.set(null);
         }
+    }
+
+    /** Whether {@link #test} runs the compiled Java fast path rather than CEL's interpreter. */
+    boolean compiledNatively() {
+        return nativeCondition != null;
     }
 
     /** The expression as written. */

@@ -145,15 +145,23 @@ final class CelFlowLibrary {
         }
     }
 
-    private static final IpPrefix[] PRIVATE = {
+    private static final IpPrefix[] PRIVATE_V4 = {
         IpPrefix.parse("10.0.0.0/8"), IpPrefix.parse("172.16.0.0/12"), IpPrefix.parse("192.168.0.0/16"),
-        IpPrefix.parse("fc00::/7"),
     };
+    private static final IpPrefix PRIVATE_V6 = IpPrefix.parse("fc00::/7");
 
     /** RFC 1918 or IPv6 unique-local (RFC 4193); see {@link CelCondition} for what is not included. */
     static boolean isPrivate(String addr) {
-        for (IpPrefix p : PRIVATE) {
-            if (p.contains(addr)) {
+        if (addr.indexOf(':') >= 0) {
+            return PRIVATE_V6.contains(addr);
+        }
+        // Parsed once for the three networks, not once per network.
+        long v4 = IpPrefix.parseV4(addr);
+        if (v4 < 0) {
+            return false;
+        }
+        for (IpPrefix p : PRIVATE_V4) {
+            if (p.containsV4(v4)) {
                 return true;
             }
         }

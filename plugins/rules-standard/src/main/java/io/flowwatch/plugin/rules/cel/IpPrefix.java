@@ -76,6 +76,11 @@ final class IpPrefix {
         return v >= 0 && (v & maskLo) == lo;
     }
 
+    /** Whether an IPv4 address already parsed by {@link #parseV4(String)} lies in this network. */
+    boolean containsV4(long address) {
+        return !v6 && address >= 0 && (address & maskLo) == lo;
+    }
+
     /** Whether the address is IPv4 or IPv6 text. */
     static boolean isAddress(String address) {
         return address.indexOf(':') >= 0 ? parseV6(address, new long[2]) : parseV4(address) >= 0;
