@@ -69,6 +69,11 @@ final class IpListRule implements Rule {
     private final LinkedHashMap<Map<String, String>, long[]> firing = new LinkedHashMap<>(64, 0.75f, true);
 
     private IpRanges ranges;
+    // Lookups memoised by String identity: the parser hands out one String instance per repeated
+    // address, so most records skip parsing. Direct-mapped; cleared when the list is swapped.
+    private static final int MEMO_SLOTS = 4096;
+    private final String[] memoKeys = new String[MEMO_SLOTS];
+    private final IpRanges.Entry[] memoHits = new IpRanges.Entry[MEMO_SLOTS];
     private List<IpListFiles.Stamp> stamps;
     private long lastCheckMillis;
     private long newestEventTime = Long.MIN_VALUE;
@@ -150,6 +155,17 @@ final class IpListRule implements Rule {
     }
 
     private IpRanges.Entry lookup(String address) {
+        int slot = System.identityHashCode(address) & (MEMO_SLOTS - 1);
+        if (memoKeys[slot] == address) {
+            return memoHits[slot];
+        }
+        IpRanges.Entry hit = parseAndFind(address);
+        memoKeys[slot] = address;
+        memoHits[slot] = hit;
+        return hit;
+    }
+
+    private IpRanges.Entry parseAndFind(String address) {
         int n = address.length();
         long v4 = IpParser.parseV4(address, 0, n);
         if (v4 >= 0) {
@@ -234,6 +250,7 @@ final class IpListRule implements Rule {
             LOG.warn("rule {}: {} more bad lines skipped", spec.name(), loaded.badLineCount() - loaded.badLines().size());
         }
         ranges = loaded.ranges();
+        java.util.Arrays.fill(memoKeys, null);
         reloads.inc();
         entries.set(ranges.size());
         LOG.info("rule {}: reloaded {} entries from {}", spec.name(), ranges.size(),

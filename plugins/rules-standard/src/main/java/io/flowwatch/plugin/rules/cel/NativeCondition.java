@@ -595,7 +595,7 @@ final class NativeCondition {
      * makes a stale slot impossible to misread (Strings are immutable).
      */
     private abstract static class AddressTest extends Node {
-        private static final int SLOTS = 256;
+        private static final int SLOTS = 4096; // covers the active address set of a busy VPC; 20 KB per test
         private final StrOperand a;
         private final String[] keys = new String[SLOTS];
         private final boolean[] results = new boolean[SLOTS];
