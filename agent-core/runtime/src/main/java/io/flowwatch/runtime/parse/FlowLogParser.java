@@ -220,7 +220,7 @@ public final class FlowLogParser {
                 kinds[i] = f == FlowField.SRCADDR || f == FlowField.DSTADDR || f == FlowField.PKT_SRCADDR
                         || f == FlowField.PKT_DSTADDR ? ADDR : STR;
                 // Addresses vary most; statuses and actions need only a few slots.
-                caches[i] = new StringCache(kinds[i] == ADDR ? 12 : 10);
+                caches[i] = new StringCache(kinds[i] == ADDR ? 14 : 10); // 16K addresses: a busy VPC's active peers
             }
         }
         planFormat = format;

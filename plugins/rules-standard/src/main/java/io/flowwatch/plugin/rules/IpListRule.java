@@ -69,8 +69,8 @@ final class IpListRule implements Rule {
     private final LinkedHashMap<Map<String, String>, long[]> firing = new LinkedHashMap<>(64, 0.75f, true);
 
     private IpRanges ranges;
-    // Lookups memoised by String identity: the parser hands out one String instance per repeated
-    // address, so most records skip parsing. Direct-mapped; cleared when the list is swapped.
+    // Lookups memoised by address text (usually the very same String instance, from the parser's
+    // caches), so most records skip parsing. Direct-mapped; cleared when the list is swapped.
     private static final int MEMO_SLOTS = 4096;
     private final String[] memoKeys = new String[MEMO_SLOTS];
     private final IpRanges.Entry[] memoHits = new IpRanges.Entry[MEMO_SLOTS];
@@ -155,8 +155,10 @@ final class IpListRule implements Rule {
     }
 
     private IpRanges.Entry lookup(String address) {
-        int slot = System.identityHashCode(address) & (MEMO_SLOTS - 1);
-        if (memoKeys[slot] == address) {
+        int h = address.hashCode(); // cached inside the String after its first use
+        int slot = (h ^ (h >>> 16)) & (MEMO_SLOTS - 1);
+        String k = memoKeys[slot];
+        if (k == address || k != null && k.equals(address)) {
             return memoHits[slot];
         }
         IpRanges.Entry hit = parseAndFind(address);

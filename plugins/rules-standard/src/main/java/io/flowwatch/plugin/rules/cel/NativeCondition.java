@@ -589,10 +589,10 @@ final class NativeCondition {
     }
 
     /**
-     * An address test memoised by String identity: the parser hands out the same String instance
-     * for a repeated address (its per-column caches), so most records hit the memo instead of
-     * parsing. Direct-mapped, so a collision just replaces the slot; comparing with {@code ==}
-     * makes a stale slot impossible to misread (Strings are immutable).
+     * An address test memoised by address text: the parser mostly hands out the same String
+     * instance for a repeated address (its per-column caches), which makes a hit one reference
+     * compare; an equal text in another instance still hits. Direct-mapped: a collision just
+     * replaces the slot (Strings are immutable, so a slot can never be misread).
      */
     private abstract static class AddressTest extends Node {
         private static final int SLOTS = 4096; // covers the active address set of a busy VPC; 20 KB per test
@@ -612,8 +612,10 @@ final class NativeCondition {
             if (x == null) {
                 return UNKNOWN;
             }
-            int slot = System.identityHashCode(x) & (SLOTS - 1);
-            if (keys[slot] == x) {
+            int h = x.hashCode(); // cached inside the String after its first use
+            int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
+            String k = keys[slot];
+            if (k == x || k != null && k.equals(x)) {
                 return bool(results[slot]);
             }
             boolean result = test(x);
