@@ -37,30 +37,73 @@ public final class Agent implements AutoCloseable {
     private final PluginCatalog catalog;
     private final Clock clock;
     private final boolean once;
-    private final CollectorRegistry registry = new CollectorRegistry(true);
+    private final CollectorRegistry registry;
+    private final PluginMetricsFacade.Shared pluginMetrics;
+    private final Map<String, BoundRule> previousRules;
     private final List<SourceRunner> runners = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
 
-    private AgentMetrics metrics;
+    private final AgentMetrics metrics;
     private RuleEngine engine;
     private NotificationDispatcher dispatcher;
     private HttpEndpoint http;
     private Map<String, Source> sources = Map.of();
 
+    private AgentAssembler.Assembled graph;
+
     public Agent(AgentConfig config, PluginCatalog catalog, Clock clock, boolean once) {
+        this(config, catalog, clock, once, null);
+    }
+
+    /**
+     * An agent that takes over from {@code previous} on a reload: the same metrics registry (so
+     * counters continue), and the instances and state of rules whose definition did not change.
+     */
+    public Agent(AgentConfig config, PluginCatalog catalog, Clock clock, boolean once, Agent previous) {
         this.config = config;
         this.catalog = catalog;
         this.clock = clock;
         this.once = once;
+        if (previous == null) {
+            registry = new CollectorRegistry(true);
+            pluginMetrics = new PluginMetricsFacade.Shared(registry);
+            metrics = new AgentMetrics(registry, true);
+            metrics.buildInfo.labels(PluginRuntime.versionOfRuntime()).set(1);
+            previousRules = Map.of();
+        } else {
+            registry = previous.registry;
+            pluginMetrics = previous.pluginMetrics;
+            metrics = previous.metrics;
+            Map<String, BoundRule> rules = new java.util.HashMap<>();
+            if (previous.engine != null) {
+                previous.engine.rules().forEach(b -> rules.put(b.config().name(), b));
+            }
+            previousRules = rules;
+        }
+    }
+
+    /**
+     * Builds every instance off to the side, without starting anything: a reload calls this while
+     * the old agent still runs, and keeps the old one when it throws.
+     */
+    public void prepare() {
+        if (graph == null) {
+            graph = new AgentAssembler(catalog, clock, pluginMetrics).assemble(config, previousRules);
+        }
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    public AgentMetrics metrics() {
+        return metrics;
     }
 
     /** Prepares state, builds every instance, opens HTTP and starts one thread per source. Throws on any problem. */
     public void start() {
         StateDir.prepare(config.stateDir());
-        metrics = new AgentMetrics(registry, true);
-        metrics.buildInfo.labels(PluginRuntime.versionOfRuntime()).set(1);
-        AgentAssembler.Assembled graph = new AgentAssembler(catalog, clock, new PluginMetricsFacade.Shared(registry))
-                .assemble(config);
+        prepare();
         sources = graph.sources();
         engine = new RuleEngine(graph.rules(), config.allowedLateness(), metrics, new AlertStateStore(config.stateDir()));
         dispatcher = new NotificationDispatcher(graph.notifiers(), graph.delivery(), config.stateDir().resolve("outbox"), metrics);
@@ -84,8 +127,10 @@ public final class Agent implements AutoCloseable {
             threads.add(t);
             t.start();
         }
-        log.info("agent: started with {} source(s), {} rule(s), {} notifier(s){}", sources.size(), graph.rules().size(),
-                graph.notifiers().size(), once ? " (once)" : "");
+        long kept = graph.rules().stream().filter(b -> previousRules.get(b.config().name()) != null
+                && previousRules.get(b.config().name()).rule() == b.rule()).count();
+        log.info("agent: started with {} source(s), {} rule(s), {} notifier(s){}{}", sources.size(), graph.rules().size(),
+                graph.notifiers().size(), once ? " (once)" : "", previousRules.isEmpty() ? "" : "; " + kept + " rule(s) kept their state");
         if (sources.isEmpty()) {
             log.warn("agent: no sources configured; nothing to read (add one under flowwatch.sources)");
         }
@@ -140,6 +185,35 @@ public final class Agent implements AutoCloseable {
     @Override
     public void close() {
         shutdown(Duration.ofSeconds(10));
+        closeRulesExcept(java.util.Set.of());
+    }
+
+    /** The rule instances running now (a reload's successor may keep some of them). */
+    public java.util.Set<io.flowwatch.api.rule.Rule> ruleInstances() {
+        java.util.Set<io.flowwatch.api.rule.Rule> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        if (engine != null) {
+            engine.rules().forEach(b -> out.add(b.rule()));
+        }
+        return out;
+    }
+
+    /**
+     * Closes the rules (they save learned state) once the sources have stopped, except those a
+     * successor took over.
+     */
+    public void closeRulesExcept(java.util.Set<io.flowwatch.api.rule.Rule> kept) {
+        if (engine == null) {
+            return;
+        }
+        for (BoundRule b : engine.rules()) {
+            if (!kept.contains(b.rule())) {
+                try {
+                    b.rule().close();
+                } catch (RuntimeException e) {
+                    log.warn("rule {}: close failed: {}", b.config().name(), e.toString());
+                }
+            }
+        }
     }
 
     private HttpEndpoint.Status status() {

@@ -60,6 +60,14 @@ public final class AgentAssembler {
 
     /** Builds the graph or throws one {@link FlowwatchException} listing every problem. */
     public Assembled assemble(AgentConfig config) {
+        return assemble(config, Map.of());
+    }
+
+    /**
+     * Builds the graph, reusing the instances (and so the state) of {@code previous} rules whose
+     * definition did not change; throws one {@link FlowwatchException} listing every problem.
+     */
+    public Assembled assemble(AgentConfig config, Map<String, BoundRule> previous) {
         List<Problem> problems = new ArrayList<>();
         Map<String, Source> sources = new LinkedHashMap<>();
         for (ComponentConfig c : config.sources().values()) {
@@ -80,7 +88,7 @@ public final class AgentAssembler {
             build(ExtensionKind.QUERY_ENGINE, QueryEngineFactory.class, c, config, problems)
                     .ifPresent(f -> create(c, problems, () -> f.factory.create(f.block, f.ctx)).ifPresent(q -> engines.put(c.name(), q)));
         }
-        List<BoundRule> rules = assembleRules(config.rules(), config.stateDir(), problems);
+        List<BoundRule> rules = assembleRules(config.rules(), config.stateDir(), problems, previous);
         if (!problems.isEmpty()) {
             throw new FlowwatchException(problems);
         }
@@ -89,9 +97,19 @@ public final class AgentAssembler {
 
     /** Builds the enabled rules through their plugins' factories; problems go to {@code problems}. */
     public List<BoundRule> assembleRules(List<RuleConfig> ruleConfigs, Path stateDir, List<Problem> problems) {
+        return assembleRules(ruleConfigs, stateDir, problems, Map.of());
+    }
+
+    private List<BoundRule> assembleRules(List<RuleConfig> ruleConfigs, Path stateDir, List<Problem> problems,
+                                          Map<String, BoundRule> previous) {
         List<BoundRule> rules = new ArrayList<>();
         for (RuleConfig rc : ruleConfigs) {
             if (!rc.enabled()) {
+                continue;
+            }
+            BoundRule kept = previous.get(rc.name());
+            if (kept != null && kept.config().sameDefinition(rc)) {
+                rules.add(new BoundRule(rc, kept.rule(), kept.tracker()));
                 continue;
             }
             String label = "rules[" + rc.name() + "]";

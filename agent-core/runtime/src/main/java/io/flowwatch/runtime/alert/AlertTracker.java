@@ -118,7 +118,8 @@ public final class AlertTracker {
     public void restore(List<Saved> saved) {
         for (Saved v : saved) {
             Signal s = new Signal(v.key(), v.value(), v.threshold(), v.windowStart(), v.windowEnd(), v.summary(), List.of());
-            firing.put(Map.copyOf(v.key()), new Episode(v.id(), Instant.ofEpochSecond(v.startsAt()), v.lastNotified(), s, true));
+            // putIfAbsent: a tracker kept across a reload already holds its live episodes.
+            firing.putIfAbsent(Map.copyOf(v.key()), new Episode(v.id(), Instant.ofEpochSecond(v.startsAt()), v.lastNotified(), s, true));
         }
     }
 

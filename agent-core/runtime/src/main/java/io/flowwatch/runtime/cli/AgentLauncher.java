@@ -2,6 +2,7 @@ package io.flowwatch.runtime.cli;
 
 import io.flowwatch.api.FlowwatchException;
 import io.flowwatch.runtime.Agent;
+import io.flowwatch.runtime.AgentSupervisor;
 import io.flowwatch.runtime.config.AgentConfig;
 import io.flowwatch.runtime.config.ConfigLoader;
 import io.flowwatch.runtime.plugin.PluginRuntime;
@@ -19,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Runs an agent in the foreground for {@code run} and {@code demo}: loads plugins, starts, waits
  * for the end of input ({@code --once}) or SIGTERM/SIGINT, then shuts down cleanly and exits 0.
+ * SIGHUP reloads the configuration (see {@link AgentSupervisor}).
  */
 final class AgentLauncher {
 
@@ -35,33 +37,28 @@ final class AgentLauncher {
         }
         AgentConfig config = loaded.config();
         try (PluginRuntime plugins = PluginRuntime.load(config.pluginsDir())) {
-            Agent agent = new Agent(config, plugins.catalog(), Clock.systemUTC(), once);
             CountDownLatch stop = new CountDownLatch(1);
             // Handle TERM/INT ourselves: a JVM shutdown hook would exit 143, and systemd expects 0 after a clean stop.
             Signal.handle(new Signal("TERM"), s -> stop.countDown());
             Signal.handle(new Signal("INT"), s -> stop.countDown());
-            Signal.handle(new Signal("HUP"), s -> log.warn("agent: SIGHUP received; live reload is not available in this version, restart to apply config changes"));
+            if (once) {
+                return runOnce(config, plugins, stop, err);
+            }
+            AgentSupervisor supervisor = new AgentSupervisor(config.configFile(), plugins.catalog(), Clock.systemUTC(), new ConfigLoader());
             try {
-                agent.start();
+                supervisor.start(config);
             } catch (FlowwatchException e) {
-                agent.shutdown(Duration.ofSeconds(1));
                 printProblems(err, e);
                 return FlowwatchCommand.USAGE;
             }
-            if (once) {
-                Thread waiter = new Thread(() -> {
-                    try {
-                        agent.awaitSources();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    stop.countDown();
-                }, "once-waiter");
-                waiter.setDaemon(true);
-                waiter.start();
-            }
+            // Reload off the signal thread: it waits for sources to finish their batch.
+            Signal.handle(new Signal("HUP"), s -> {
+                Thread t = new Thread(supervisor::reload, "reload");
+                t.setDaemon(true);
+                t.start();
+            });
             stop.await();
-            agent.shutdown(SHUTDOWN_DEADLINE);
+            supervisor.stop(SHUTDOWN_DEADLINE);
             return FlowwatchCommand.OK;
         } catch (IOException e) {
             err.println("flowwatch: cannot load plugins from " + config.pluginsDir() + ": " + e.getMessage());
@@ -70,6 +67,33 @@ final class AgentLauncher {
             Thread.currentThread().interrupt();
             return FlowwatchCommand.FAILED;
         }
+    }
+
+    private static int runOnce(AgentConfig config, PluginRuntime plugins, CountDownLatch stop, PrintStream err)
+            throws InterruptedException {
+        Signal.handle(new Signal("HUP"), s -> log.warn("agent: SIGHUP ignored: run --once does not reload"));
+        Agent agent = new Agent(config, plugins.catalog(), Clock.systemUTC(), true);
+        try {
+            agent.start();
+        } catch (FlowwatchException e) {
+            agent.shutdown(Duration.ofSeconds(1));
+            printProblems(err, e);
+            return FlowwatchCommand.USAGE;
+        }
+        Thread waiter = new Thread(() -> {
+            try {
+                agent.awaitSources();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stop.countDown();
+        }, "once-waiter");
+        waiter.setDaemon(true);
+        waiter.start();
+        stop.await();
+        agent.shutdown(SHUTDOWN_DEADLINE);
+        agent.closeRulesExcept(java.util.Set.of());
+        return FlowwatchCommand.OK;
     }
 
     static void printProblems(PrintStream err, FlowwatchException e) {

@@ -12,7 +12,7 @@ import java.util.Map;
 public record AgentConfig(Path configFile, Path stateDir, Path pluginsDir, HttpConfig http, List<String> ruleGlobs,
                           Duration allowedLateness, Duration checkpointInterval, Duration pollTimeout,
                           Map<String, ComponentConfig> sources, Map<String, ComponentConfig> queryEngines,
-                          Map<String, ComponentConfig> notifiers, List<RuleConfig> rules) {
+                          Map<String, ComponentConfig> notifiers, List<RuleConfig> rules, boolean watchRules) {
     public AgentConfig {
         ruleGlobs = List.copyOf(ruleGlobs);
         sources = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sources));

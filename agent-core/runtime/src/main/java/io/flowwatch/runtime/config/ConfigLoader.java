@@ -120,6 +120,7 @@ public final class ConfigLoader {
         Duration lateness = r.duration("allowed-lateness");
         Duration checkpointInterval = r.duration("checkpoint-interval");
         Duration pollTimeout = r.duration("poll-timeout");
+        boolean watchRules = r.bool("watch-rules");
         problems.addAll(r.problems());
 
         Map<String, ComponentConfig> sources = components(fw, "sources", problems);
@@ -139,7 +140,7 @@ public final class ConfigLoader {
         AgentConfig config = new AgentConfig(file, Paths.get(stateDir == null ? "state" : stateDir),
                 pluginsDir == null || pluginsDir.isBlank() ? defaultPluginsDir() : Paths.get(pluginsDir),
                 new HttpConfig(httpEnabled, bind == null ? "127.0.0.1" : bind, port), globs, lateness,
-                checkpointInterval, pollTimeout, sources, engines, notifiers, rules);
+                checkpointInterval, pollTimeout, sources, engines, notifiers, rules, watchRules);
         return new Loaded(config, problems);
     }
 

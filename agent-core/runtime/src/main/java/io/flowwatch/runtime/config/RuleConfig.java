@@ -23,4 +23,11 @@ public record RuleConfig(RuleSpec spec, List<String> sources, List<String> notif
     public String name() {
         return spec.name();
     }
+
+    /** Same rule apart from where it is written: a reload keeps such a rule's instance and state. */
+    public boolean sameDefinition(RuleConfig other) {
+        return other != null && spec.equals(other.spec) && sources.equals(other.sources) && notifiers.equals(other.notifiers)
+                && repeatInterval.equals(other.repeatInterval) && enabled == other.enabled
+                && block.root().equals(other.block.root());
+    }
 }

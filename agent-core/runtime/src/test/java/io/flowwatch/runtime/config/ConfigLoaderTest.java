@@ -99,7 +99,7 @@ class ConfigLoaderTest {
                 """);
         ConfigLoader.Loaded loaded = loader(Map.of()).load(conf);
         assertThat(loaded.problems()).extracting(Problem::toString).containsExactlyInAnyOrder(
-                conf + ":4: flowwatch.statedir: unknown key; expected one of allowed-lateness, checkpoint-interval, defaults, http, notifier-delivery, notifiers, plugins-dir, poll-timeout, query-engines, rule-defaults, rules, sources, state-dir",
+                conf + ":4: flowwatch.statedir: unknown key; expected one of allowed-lateness, checkpoint-interval, defaults, http, notifier-delivery, notifiers, plugins-dir, poll-timeout, query-engines, rule-defaults, rules, sources, state-dir, watch-rules",
                 conf + ":2: flowwatch.http.port: expected an integer, got \"not-a-port\"",
                 conf + ":3: flowwatch.allowed-lateness: expected a duration such as 30s, 5m or 1h, got \"banana\"",
                 conf + ":6: flowwatch.sources.s1.type: expected a string, but the key is missing",

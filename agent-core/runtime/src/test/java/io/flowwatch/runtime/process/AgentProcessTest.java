@@ -209,6 +209,34 @@ class AgentProcessTest {
     }
 
     @Test
+    void sighupReloadsAGoodConfigAndRefusesABadOneWhileTheAgentRunsOn() throws Exception {
+        Path conf = config("alerts { type = file, path = \"" + dir.resolve("alerts.jsonl") + "\" }", "alerts");
+        Process agent = start("run", "--config", conf.toString());
+        await(Duration.ofSeconds(30), "start", () -> stderr().contains("agent: started"));
+
+        Files.writeString(dir.resolve("rules.conf"), Files.readString(dir.resolve("rules.conf")).replace("threshold = 100", "threshold = 50"));
+        hup(agent);
+        await(Duration.ofSeconds(30), "the reload", () -> stderr().contains("agent: reloaded"));
+
+        Files.writeString(dir.resolve("rules.conf"), "rules = [ { name = broken, type = frequency, window = soon } ]\n");
+        hup(agent);
+        await(Duration.ofSeconds(30), "the refusal", () -> stderr().contains("agent: reload refused"));
+        assertThat(stderr()).contains("rules[broken].window: expected a duration");
+        assertThat(agent.isAlive()).isTrue();
+
+        // The config in force (threshold 50) still alerts.
+        writeObject("a_20251124T1200Z.log.gz", T0, 60, T0 + 1300);
+        await(Duration.ofSeconds(30), "an alert", () -> alerts().stream().anyMatch(l -> l.contains("\"value\":60")));
+        agent.destroy();
+        assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(agent.exitValue()).isZero();
+    }
+
+    static void hup(Process p) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor()).isZero();
+    }
+
+    @Test
     void secretsAreMaskedInLogsAndInErrors() throws Exception {
         writeObject("a_20251124T1200Z.log.gz", T0, 150, T0 + 1300);
         Path conf = config("vault { type = test-secret, token = \"" + SECRET + "\" }", "vault");
