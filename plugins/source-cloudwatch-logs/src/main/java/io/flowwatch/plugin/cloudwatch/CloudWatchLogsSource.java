@@ -64,7 +64,7 @@ public final class CloudWatchLogsSource implements Source {
     private Scan scan;
     private String lastEmitted;
 
-    /** One pass over {@code [start, end)}; {@code token} is the next page's, null before the first. */
+    /** One pass over {@code [start, end]} (both inclusive); {@code token} is the next page's, null before the first. */
     private record Scan(long start, long end, String token) {
     }
 
@@ -134,9 +134,12 @@ public final class CloudWatchLogsSource implements Source {
         }
         if (scan == null) {
             long start = cursor.scanStart();
-            long end = ctx.clock().millis(); // endTime is exclusive; never ask for the future, so the mark cannot run ahead
+            // endTime is inclusive ("events with a timestamp later than this time are not returned").
+            // Never ask for the future: an event stamped ahead of the clock would lift the mark past
+            // events still to come, and the overlap would no longer reach them.
+            long end = ctx.clock().millis();
             metrics.highWaterLag(cursor.highWaterMark(), end);
-            if (end <= start) {
+            if (end < start) {
                 pacer.pause(config.pollInterval());
                 return withPosition(List.of(), true);
             }
@@ -155,7 +158,8 @@ public final class CloudWatchLogsSource implements Source {
         pacer.succeeded();
         List<LineChunk> chunks = accept(page.events());
         String next = page.nextToken();
-        boolean done = next == null || next.isEmpty() || next.equals(scan.token());
+        // Only a missing token ends a scan: the API may return empty pages that still carry one.
+        boolean done = next == null || next.isEmpty();
         if (done) {
             scan = null;
             pacer.pause(config.pollInterval());
