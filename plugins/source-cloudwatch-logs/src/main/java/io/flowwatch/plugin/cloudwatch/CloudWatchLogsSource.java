@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -116,12 +117,17 @@ public final class CloudWatchLogsSource implements Source {
                         ctx.name(), config.logGroup(), config.start(), e.getMessage());
             }
         }
-        long floor = switch (config.start().kind()) {
-            case LATEST -> ctx.clock().millis();
-            case EARLIEST -> 0;
-            case TIMESTAMP -> config.start().millis();
+        return switch (config.start().kind()) {
+            // "From now on" means what is ingested from now on. Flow-log events are stamped minutes
+            // before they arrive, so a plain time floor at now would drop the first minutes of them:
+            // start as if everything ingested until now had been delivered, and keep the overlap.
+            case LATEST -> {
+                long now = ctx.clock().millis();
+                yield new LogGroupCursor(new GroupPosition(Math.max(0, now - overlap), now, now, Set.of()), overlap);
+            }
+            case EARLIEST -> new LogGroupCursor(0, overlap);
+            case TIMESTAMP -> new LogGroupCursor(config.start().millis(), overlap);
         };
-        return new LogGroupCursor(floor, overlap);
     }
 
     @Override
@@ -152,6 +158,9 @@ public final class CloudWatchLogsSource implements Source {
         } catch (AwsServiceException e) {
             return failed(e, isRetryable(e));
         } catch (SdkClientException e) {
+            if (Thread.currentThread().isInterrupted() || e.getCause() instanceof InterruptedException) {
+                throw new InterruptedException("FilterLogEvents interrupted"); // shutting down, not a failure
+            }
             metrics.transportErrors.inc();
             return failed(e, true);
         }

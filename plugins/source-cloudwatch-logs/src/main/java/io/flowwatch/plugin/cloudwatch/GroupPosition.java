@@ -16,7 +16,9 @@ import java.util.TreeSet;
  * </ul>
  * After a restart an event older than {@code hwm} counts as delivered when it was ingested no later
  * than {@code ing}; one at {@code hwm} when its id is listed; everything newer is new. So a restart
- * neither repeats events nor drops those that arrived late while the agent was down.
+ * neither repeats events nor drops those that arrived late while the agent was down. A source that
+ * starts at {@code latest} begins with {@code hwm = ing = now}: everything ingested before it started
+ * counts as delivered.
  */
 record GroupPosition(long floor, long hwm, long ingestion, Set<String> idsAtHwm) {
 

@@ -151,9 +151,15 @@ class CloudWatchLogsPacingTest {
     }
 
     @Test
-    void accessDeniedIsThrownAtOnceNamingTheGroup() throws Exception {
-        h = new CwlHarness(fake, "log-group = \"/nope\"", state).open();
-        assertThatThrownBy(h::poll).isInstanceOf(IOException.class).hasMessageContaining("'/nope'");
+    void accessDeniedIsThrownAtOnceNamingTheGroupWithoutRetrying() throws Exception {
+        fake.queue(FakeCloudWatchLogs.Fault.ACCESS_DENIED, 1);
+        h = new CwlHarness(fake, "start = earliest", state).open();
+        assertThatThrownBy(h::poll).isInstanceOf(IOException.class)
+                .hasMessageContaining("log group '" + GROUP + "'")
+                .hasMessageContaining("AccessDeniedException")
+                .hasMessageContaining("logs:FilterLogEvents");
         assertThat(fake.requests()).hasSize(1);
+        assertThat(h.metric("cloudwatch_request_errors_total")).isEqualTo(1);
+        assertThat(h.metric("cloudwatch_throttled_total")).isZero();
     }
 }

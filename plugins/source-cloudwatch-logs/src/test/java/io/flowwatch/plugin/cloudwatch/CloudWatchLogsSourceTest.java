@@ -203,15 +203,17 @@ class CloudWatchLogsSourceTest {
     }
 
     @Test
-    void startLatestSkipsWhatIsAlreadyThere() throws Exception {
-        put("eni-a", T0 - 1, "before start");
+    void startLatestReadsWhatIsIngestedFromNowOn() throws Exception {
+        put("eni-a", T0 - 60_000, "ingested before start"); // the fake's ingestion clock is at T0
+        put("eni-a", T0 - 1, "ingested before start too");
         CwlHarness h = harness("start = latest").open();
         assertThat(h.scan()).isEmpty();
-        put("eni-a", T0, "at start");
+        fake.setIngestionClock(T0 + 3000);
+        put("eni-b", T0 - 120_000, "stamped before start, ingested after"); // flow logs arrive minutes late
         put("eni-a", T0 + 2000, "after start");
         h.clock.advance(Duration.ofSeconds(5));
-        assertThat(h.messages(h.scan())).containsExactly("at start", "after start");
-        assertThat(fake.requests().get(0).number("startTime")).contains(T0);
+        assertThat(h.messages(h.scan())).containsExactly("stamped before start, ingested after", "after start");
+        assertThat(fake.requests().get(0).number("startTime")).as("now minus the overlap").contains(T0 - 300_000);
     }
 
     @Test

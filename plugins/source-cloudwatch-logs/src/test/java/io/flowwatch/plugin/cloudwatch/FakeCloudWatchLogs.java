@@ -72,7 +72,7 @@ final class FakeCloudWatchLogs implements AutoCloseable {
     }
 
     /** An answer to queue instead of a real one. */
-    enum Fault { THROTTLE, SERVER_ERROR, EMPTY_PAGE_WITH_TOKEN }
+    enum Fault { THROTTLE, SERVER_ERROR, ACCESS_DENIED, EMPTY_PAGE_WITH_TOKEN }
 
     private static final Comparator<Event> ORDER = Comparator.comparingLong(Event::timestamp)
             .thenComparingLong(Event::ingestionTime).thenComparingLong(Event::seq);
@@ -187,6 +187,10 @@ final class FakeCloudWatchLogs implements AutoCloseable {
         Fault fault = faults.poll();
         if (fault == Fault.THROTTLE) {
             return new Answer(400, error("ThrottlingException", "Rate exceeded"));
+        }
+        if (fault == Fault.ACCESS_DENIED) {
+            return new Answer(400, error("AccessDeniedException", "User: arn:aws:iam::123456789012:user/x is not authorized to perform: "
+                    + "logs:FilterLogEvents on resource: arn:aws:logs:eu-west-1:123456789012:log-group:/vpc/flow-logs:log-stream:"));
         }
         if (fault == Fault.SERVER_ERROR) {
             return new Answer(500, error("InternalFailure", "We encountered an internal error. Please try again."));
