@@ -244,7 +244,10 @@ final class S3Reader implements Runnable {
     }
 
     private ListObjectsV2Request.Builder list(String prefix, String startAfter, String token) {
-        return ListObjectsV2Request.builder().bucket(config.bucket()).prefix(prefix).startAfter(startAfter)
+        // A continuation token already encodes where the listing stands: S3 ignores StartAfter then, and
+        // some S3-compatible stores refuse the pair, so only the first page carries it.
+        return ListObjectsV2Request.builder().bucket(config.bucket()).prefix(prefix)
+                .startAfter(token == null ? startAfter : null)
                 .continuationToken(token).expectedBucketOwner(config.expectedBucketOwner());
     }
 
