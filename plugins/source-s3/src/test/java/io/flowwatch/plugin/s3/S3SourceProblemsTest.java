@@ -130,6 +130,36 @@ class S3SourceProblemsTest {
     }
 
     @Test
+    void parquetObjectsAreReadInKeyOrderAsLinesWithTheirColumnsAsFormat() throws Exception {
+        String b = newBucket();
+        // AWS's Parquet schema: underscores for hyphens, INT_32/INT_64 numbers (the Athena table AWS documents).
+        String select = "SELECT 2::INTEGER AS version, '123456789012' AS account_id, 'eni-1' AS interface_id,"
+                + " '10.0.0.' || i AS srcaddr, '10.1.0.9' AS dstaddr, 443::INTEGER AS srcport, (40000 + i)::INTEGER AS dstport,"
+                + " 6::BIGINT AS protocol, i::BIGINT AS packets, 840::BIGINT AS bytes, 1714600000::BIGINT AS start,"
+                + " 1714600060::BIGINT AS \"end\", 'ACCEPT' AS action, CASE WHEN i = 2 THEN NULL ELSE 'OK' END AS log_status,"
+                + " 'ingress' AS flow_direction FROM range(1, 4) t(i) ORDER BY i";
+        String parquet = key(DAY, "1005").replace(".log.gz", ".log.parquet");
+        server.put(b, key(DAY, "1000"), delivery(1, 1));
+        server.put(b, parquet, ParquetFiles.write(state, select));
+        server.put(b, key(DAY, "1010"), delivery(9, 9));
+        try (S3Harness h = new S3Harness(server, b, "", state).open()) {
+            List<Line> lines = h.drain();
+            assertThat(texts(lines)).containsExactly(
+                    S3Harness.record(1),
+                    "2 123456789012 eni-1 10.0.0.1 10.1.0.9 443 40001 6 1 840 1714600000 1714600060 ACCEPT OK ingress",
+                    "2 123456789012 eni-1 10.0.0.2 10.1.0.9 443 40002 6 2 840 1714600000 1714600060 ACCEPT - ingress",
+                    "2 123456789012 eni-1 10.0.0.3 10.1.0.9 443 40003 6 3 840 1714600000 1714600060 ACCEPT OK ingress",
+                    S3Harness.record(9));
+            Line row = lines.get(1);
+            assertThat(row.origin()).isEqualTo(h.origin(parquet));
+            assertThat(row.number()).isEqualTo(1);
+            assertThat(row.format().spec()).isEqualTo("${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport}"
+                    + " ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${flow-direction}");
+            assertThat(h.ctx.metrics().value("source_objects_total")).isEqualTo(3);
+        }
+    }
+
+    @Test
     void aParquetObjectWithUnexpectedColumnsIsReportedAndPassedOver() throws Exception {
         String b = newBucket();
         String bad = key(DAY, "1000").replace(".log.gz", ".log.parquet");
