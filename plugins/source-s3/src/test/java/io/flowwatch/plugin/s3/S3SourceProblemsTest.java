@@ -160,6 +160,29 @@ class S3SourceProblemsTest {
     }
 
     @Test
+    void serverErrorsAreRetriedCountedAndReportedAndNothingIsLost() throws Exception {
+        String b = newBucket();
+        for (int i = 0; i < 5; i++) {
+            server.put(b, key(DAY, String.format("10%02d", i)), delivery(i * 3, i * 3 + 2));
+        }
+        try (S3Harness h = new S3Harness(server, b, "", state).open()) {
+            // More failures than the SDK retries one call (3 attempts): the source's own backoff takes over.
+            server.failures.set(8);
+            List<Line> lines = pollThroughErrors(h, l -> l.size() >= 15);
+            assertThat(texts(lines)).containsExactlyElementsOf(records(0, 14));
+            assertThat(server.failures.get()).isZero();
+            assertThat(h.ctx.metrics().value("source_s3_errors_total")).isGreaterThanOrEqualTo(1);
+            double apiErrors = h.ctx.metrics().value("aws_api_errors_total{operation=\"ListObjectsV2\"}")
+                    + h.ctx.metrics().value("aws_api_errors_total{operation=\"GetObject\"}");
+            assertThat(apiErrors).isGreaterThanOrEqualTo(1);
+            h.drain();
+            assertThat(h.lines).hasSize(15);
+        } finally {
+            server.failures.set(0);
+        }
+    }
+
+    @Test
     void aParquetObjectWithUnexpectedColumnsIsReportedAndPassedOver() throws Exception {
         String b = newBucket();
         String bad = key(DAY, "1000").replace(".log.gz", ".log.parquet");

@@ -6,7 +6,13 @@ import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStore;
 import org.jclouds.blobstore.BlobStoreContext;
 
+import org.jclouds.http.HttpResponse;
+import org.jclouds.http.HttpResponseException;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.URI;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real S3-compatible server in the test JVM: S3Proxy on jclouds' in-memory ("transient") blob
@@ -22,10 +28,25 @@ final class S3TestServer implements AutoCloseable {
     final BlobStore store;
     final S3Proxy proxy;
 
+    /** Calls of the store that fail with 503 before it answers, to provoke 5xx responses. */
+    final AtomicInteger failures = new AtomicInteger();
+
     S3TestServer() throws Exception {
         context = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
         store = context.getBlobStore();
-        proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
+        BlobStore served = (BlobStore) Proxy.newProxyInstance(BlobStore.class.getClassLoader(), new Class<?>[] {BlobStore.class},
+                (self, method, args) -> {
+                    if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        throw new HttpResponseException("injected", null,
+                                HttpResponse.builder().statusCode(503).message("Slow Down").build());
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        proxy = S3Proxy.builder().blobStore(served).endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                 // S3Proxy refuses flexible-checksum headers it does not implement; S3 itself accepts them.
                 .ignoreUnknownHeaders(true).build();
