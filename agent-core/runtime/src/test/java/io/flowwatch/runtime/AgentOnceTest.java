@@ -224,7 +224,7 @@ class AgentOnceTest {
         assertThatThrownBy(() -> new AgentAssembler(plugins.catalog(), Clock.systemUTC(), null).assemble(loaded.config()))
                 .isInstanceOf(FlowwatchException.class)
                 .satisfies(e -> assertThat(((FlowwatchException) e).problems()).extracting(Object::toString).containsExactlyInAnyOrder(
-                        "t.conf:3: flowwatch.sources.k.type: expected one of the sources types the loaded plugins provide (cloudwatch-logs, directory, simulator), got 'kafka'",
+                        "t.conf:3: flowwatch.sources.k.type: expected one of the sources types the loaded plugins provide (cloudwatch-logs, directory, s3, simulator), got 'kafka'",
                         "t.conf:4: flowwatch.notifiers.n.type: expected one of the notifiers types the loaded plugins provide (alertmanager, console, email, file, slack, sns, test-secret, webhook), got 'pager'"));
     }
 }

@@ -80,7 +80,7 @@ class ValidateCommandTest {
         Path r = dir.resolve("r.conf");
         assertThat(e).contains(
                 p + ":4: flowwatch.http.port: expected an integer from 0 to 65535, got 99999",
-                p + ":5: flowwatch.sources.k.type: expected one of the sources types the loaded plugins provide (cloudwatch-logs, directory, simulator), got 'kafka'",
+                p + ":5: flowwatch.sources.k.type: expected one of the sources types the loaded plugins provide (cloudwatch-logs, directory, s3, simulator), got 'kafka'",
                 p + ":6: flowwatch.notifiers.c.style: expected one of json, text, got 'fancy'",
                 r + ":2: rules[a].window: expected a duration such as 30s, 5m or 1h, got \"soon\"",
                 r + ":2: rules[a].threshold: expected an integer from 1 to 9223372036854775807, got -1",

@@ -50,7 +50,7 @@ class PluginRuntimeTest {
     void findsTheExtensionsOfEveryBuiltPlugin() {
         PluginCatalog c = runtime.catalog();
         assertThat(c.problems()).isEmpty();
-        assertThat(c.types(ExtensionKind.SOURCE)).contains("directory", "simulator", "cloudwatch-logs");
+        assertThat(c.types(ExtensionKind.SOURCE)).contains("directory", "simulator", "cloudwatch-logs", "s3");
         assertThat(c.types(ExtensionKind.RULE_TYPE)).contains("frequency");
         assertThat(c.types(ExtensionKind.NOTIFIER)).contains("console", "file", "sns", "alertmanager", "webhook", "slack", "email");
         assertThat(c.find(ExtensionKind.SOURCE, "directory", SourceFactory.class)).get()

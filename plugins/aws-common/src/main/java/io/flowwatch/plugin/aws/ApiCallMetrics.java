@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Counts API calls and failed calls per operation name (a bounded label set: the SDK's operation
- * names) and HTTP attempts that were throttled, so an operator sees what the agent costs and
+ * names) and calls the service throttled, so an operator sees what the agent costs and
  * where it fails.
  */
 final class ApiCallMetrics implements ExecutionInterceptor {
@@ -22,7 +22,7 @@ final class ApiCallMetrics implements ExecutionInterceptor {
     ApiCallMetrics(PluginMetrics metrics) {
         calls = metrics.counterFamily("aws_api_calls_total", "AWS API calls made (after the SDK's own retries).", List.of("operation"));
         errors = metrics.counterFamily("aws_api_errors_total", "AWS API calls that failed.", List.of("operation"));
-        throttled = metrics.counterFamily("aws_api_throttled_total", "HTTP attempts answered with throttling (429 or a throttling error).",
+        throttled = metrics.counterFamily("aws_api_throttled_total", "AWS API calls that failed because the service throttled them.",
                 List.of("operation"));
     }
 
@@ -36,18 +36,10 @@ final class ApiCallMetrics implements ExecutionInterceptor {
         String op = operation(attrs);
         calls.labels(List.of(op)).inc();
         errors.labels(List.of(op)).inc();
-    }
-
-    @Override
-    public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attrs) {
-        int status = context.httpResponse().statusCode();
-        if (status == 429 || status == 503 && isThrottleHeader(context)) {
-            throttled.labels(List.of(operation(attrs))).inc();
+        // The SDK knows every service's throttling answers (429, S3's 503 SlowDown, 400 ThrottlingException ...).
+        if (context.exception() instanceof software.amazon.awssdk.core.exception.SdkServiceException se && se.isThrottlingException()) {
+            throttled.labels(List.of(op)).inc();
         }
-    }
-
-    private static boolean isThrottleHeader(Context.AfterTransmission context) {
-        return context.httpResponse().firstMatchingHeader("x-amzn-ErrorType").map(v -> v.contains("Throttl")).orElse(false);
     }
 
     private static String operation(ExecutionAttributes attrs) {
