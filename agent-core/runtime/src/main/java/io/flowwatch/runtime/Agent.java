@@ -12,6 +12,7 @@ import io.flowwatch.runtime.pipeline.RuleEngine;
 import io.flowwatch.runtime.pipeline.SourceRunner;
 import io.flowwatch.runtime.plugin.PluginCatalog;
 import io.flowwatch.runtime.plugin.PluginRuntime;
+import io.flowwatch.runtime.query.QueryRuleRunner;
 import io.flowwatch.runtime.state.AlertStateStore;
 import io.flowwatch.runtime.state.CheckpointStore;
 import io.flowwatch.runtime.state.StateDir;
@@ -47,6 +48,7 @@ public final class Agent implements AutoCloseable {
     private RuleEngine engine;
     private NotificationDispatcher dispatcher;
     private HttpEndpoint http;
+    private QueryRuleRunner queryRules;
     private Map<String, Source> sources = Map.of();
 
     private AgentAssembler.Assembled graph;
@@ -112,6 +114,11 @@ public final class Agent implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new io.flowwatch.api.FlowwatchException("state-dir " + config.stateDir() + ": cannot open the notification outbox: " + e.getMessage(), e);
         }
+        if (!once) {
+            // Scheduled queries follow the wall clock; a --once replay has no schedule to keep.
+            queryRules = new QueryRuleRunner(graph.queryRules(), graph.queryEngines(), dispatcher, metrics, clock);
+            queryRules.start();
+        }
         if (config.http().enabled()) {
             http = HttpEndpoint.start(config.http(), registry, this::status);
         }
@@ -170,6 +177,9 @@ public final class Agent implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             }
+        }
+        if (queryRules != null) {
+            queryRules.stop();
         }
         if (dispatcher != null) {
             // Deliver what is queued within what is left of the deadline; the rest waits on disk.

@@ -20,6 +20,7 @@ import io.flowwatch.runtime.config.RuleConfig;
 import io.flowwatch.runtime.logging.SecretMasker;
 import io.flowwatch.runtime.metrics.PluginMetricsFacade;
 import io.flowwatch.runtime.notify.DeliverySettings;
+import io.flowwatch.runtime.query.QueryRuleSpec;
 import io.flowwatch.runtime.pipeline.BoundRule;
 import io.flowwatch.runtime.plugin.ExtensionKind;
 import io.flowwatch.runtime.plugin.PluginCatalog;
@@ -44,7 +45,7 @@ public final class AgentAssembler {
     /** The built graph, ready to start. */
     public record Assembled(AgentConfig config, Map<String, Source> sources, Map<String, Notifier> notifiers,
                             Map<String, DeliverySettings> delivery, Map<String, QueryEngine> queryEngines,
-                            List<BoundRule> rules) {
+                            List<BoundRule> rules, List<QueryRuleSpec> queryRules) {
     }
 
     private final PluginCatalog catalog;
@@ -88,16 +89,29 @@ public final class AgentAssembler {
             build(ExtensionKind.QUERY_ENGINE, QueryEngineFactory.class, c, config, problems)
                     .ifPresent(f -> create(c, problems, () -> f.factory.create(f.block, f.ctx)).ifPresent(q -> engines.put(c.name(), q)));
         }
-        List<BoundRule> rules = assembleRules(config.rules(), config.stateDir(), problems, previous);
+        List<RuleConfig> streaming = new ArrayList<>();
+        List<QueryRuleSpec> queryRules = new ArrayList<>();
+        for (RuleConfig rc : config.rules()) {
+            if (rc.spec().type().equals(QueryRuleSpec.TYPE)) {
+                if (rc.enabled()) {
+                    queryRules.add(QueryRuleSpec.read(rc, config.queryEngines().keySet(), problems));
+                }
+            } else {
+                streaming.add(rc);
+            }
+        }
+        List<BoundRule> rules = assembleRules(streaming, config.stateDir(), problems, previous);
         if (!problems.isEmpty()) {
             throw new FlowwatchException(problems);
         }
-        return new Assembled(config, sources, notifiers, delivery, engines, rules);
+        return new Assembled(config, sources, notifiers, delivery, engines, rules, queryRules);
     }
 
     /** Builds the enabled rules through their plugins' factories; problems go to {@code problems}. */
     public List<BoundRule> assembleRules(List<RuleConfig> ruleConfigs, Path stateDir, List<Problem> problems) {
-        return assembleRules(ruleConfigs, stateDir, problems, Map.of());
+        // Query rules run on a schedule against an engine, not on the record stream (see QueryRuleRunner).
+        return assembleRules(ruleConfigs.stream().filter(rc -> !rc.spec().type().equals(QueryRuleSpec.TYPE)).toList(),
+                stateDir, problems, Map.of());
     }
 
     private List<BoundRule> assembleRules(List<RuleConfig> ruleConfigs, Path stateDir, List<Problem> problems,
@@ -178,7 +192,11 @@ public final class AgentAssembler {
     }
 
     private String unknownType(ExtensionKind kind, String type) {
-        List<String> known = catalog.types(kind);
+        List<String> known = new ArrayList<>(catalog.types(kind));
+        if (kind == ExtensionKind.RULE_TYPE) {
+            known.add(QueryRuleSpec.TYPE); // built into the runtime
+            known.sort(null);
+        }
         return "expected one of the " + kind.section() + " types the loaded plugins provide ("
                 + (known.isEmpty() ? "none" : String.join(", ", known)) + "), got '" + type + "'";
     }

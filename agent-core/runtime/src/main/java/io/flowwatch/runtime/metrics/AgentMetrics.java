@@ -29,6 +29,10 @@ public final class AgentMetrics {
     public final Counter notificationsRetried;
     public final Counter notificationsDropped;
     public final Gauge outboxDepth;
+    public final Counter queryRuns;
+    public final Counter queryRunsSkipped;
+    public final Counter queryFailures;
+    public final Gauge queryDuration;
     public final Counter checkpointsCommitted;
     public final Counter checkpointFailures;
     public final Counter configReloadFailures;
@@ -71,6 +75,15 @@ public final class AgentMetrics {
                 .labelNames("notifier").register(registry);
         outboxDepth = Gauge.build("flowwatch_outbox_depth", "Notifications waiting in the durable outbox.")
                 .labelNames("notifier").register(registry);
+        queryRuns = Counter.build("flowwatch_query_runs_total", "Scheduled query rule runs that completed.")
+                .labelNames("rule").register(registry);
+        queryRunsSkipped = Counter.build("flowwatch_query_runs_skipped_total",
+                "Scheduled turns of a query rule skipped because its previous run was still going.")
+                .labelNames("rule").register(registry);
+        queryFailures = Counter.build("flowwatch_query_failures_total", "Scheduled query rule runs that failed.")
+                .labelNames("rule").register(registry);
+        queryDuration = Gauge.build("flowwatch_query_duration_seconds", "Duration of the last run of a query rule.")
+                .labelNames("rule").register(registry);
         checkpointsCommitted = Counter.build("flowwatch_checkpoints_committed_total", "Source positions written to state-dir.")
                 .labelNames("source").register(registry);
         checkpointFailures = Counter.build("flowwatch_checkpoint_failures_total", "Failed writes of source positions.")
