@@ -27,7 +27,8 @@ class DebPackageIT {
 
     private static final Pattern ENTRY = Pattern.compile("^(\\S+) \\S+\\s+\\d+ \\S+ \\S+ \\./(\\S*?)/?( -> (\\S+))?$");
     private static final List<String> PLUGINS = List.of("source-directory", "source-simulator", "rules-standard",
-            "notifier-sns", "notifier-alertmanager", "notifier-webhook", "notifier-slack", "notifier-email");
+            "source-s3", "source-cloudwatch-logs", "notifier-sns", "notifier-alertmanager", "notifier-webhook", "notifier-slack",
+            "notifier-email");
 
     private static String dpkgDeb;
     private static Path deb;
