@@ -95,16 +95,31 @@ public final class QueryRuleRunner {
     }
 
     private void turn(Scheduled s) {
-        // scheduleAtFixedRate never overlaps a task with itself, but it queues late turns: skip those instead.
+        long tick = clock.millis() / 1000;
+        tick -= Math.floorMod(tick, s.spec.schedule().toSeconds());
+        tryTurn(s, tick);
+    }
+
+    /** One scheduled turn; false when skipped because the rule's previous run is still going. */
+    boolean tryTurn(String rule, long tick) {
+        for (Scheduled s : rules) {
+            if (s.spec.rule().name().equals(rule)) {
+                return tryTurn(s, tick);
+            }
+        }
+        throw new IllegalArgumentException("no query rule " + rule);
+    }
+
+    private boolean tryTurn(Scheduled s, long tick) {
+        // A slow run must not stack up turns behind it (or run twice at once from a reload): skip them.
         if (!s.running.compareAndSet(false, true)) {
             inc(skipped, s);
-            return;
+            log.warn("rule {}: previous run still going; turn at {} skipped", s.spec.rule().name(), java.time.Instant.ofEpochSecond(tick));
+            return false;
         }
         try {
-            long tick = clock.millis() / 1000;
-            long period = s.spec.schedule().toSeconds();
-            tick -= Math.floorMod(tick, period);
             runAt(s, tick);
+            return true;
         } finally {
             s.running.set(false);
         }
