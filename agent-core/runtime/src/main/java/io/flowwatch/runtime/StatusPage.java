@@ -89,6 +89,8 @@ final class StatusPage {
         sb.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">")
                 .append("<meta http-equiv=\"refresh\" content=\"10\">")
+                // An empty inline icon: otherwise every refresh asks for /favicon.ico and logs a 404 in the console.
+                .append("<link rel=\"icon\" href=\"data:,\">")
                 .append("<title>").append(firing > 0 ? "(" + firing + " firing) " : "").append("flowwatch</title>")
                 .append("<style>").append(CSS).append("</style></head><body>");
         sb.append("<h1>flowwatch</h1><p>");
@@ -99,12 +101,20 @@ final class StatusPage {
         sb.append("</p><nav><a href=\"#firing\">firing</a><a href=\"#sources\">sources</a><a href=\"#rules\">rules</a>")
                 .append("<a href=\"#recent\">recent alerts</a><a href=\"#notifiers\">notifiers</a>")
                 .append("<a href=\"/metrics\">/metrics</a><a href=\"/health\">/health</a></nav>");
+        // Sections carry ids so the nav links (and tests) can address them.
+        sb.append("<section id=\"agent\">");
         agent(sb, v.agent());
+        sb.append("</section><section id=\"firing\">");
         firing(sb, v.rules(), firing);
+        sb.append("</section><section id=\"sources\">");
         sources(sb, v.sources());
+        sb.append("</section><section id=\"rules\">");
         rules(sb, v.rules());
+        sb.append("</section><section id=\"recent\">");
         recent(sb, v.recent());
+        sb.append("</section><section id=\"notifiers\">");
         notifiers(sb, v.notifiers());
+        sb.append("</section>");
         sb.append("<p class=\"muted\">Refreshes every 10 s. Times are UTC; alert times are event time (the flow records'),")
                 .append(" except &quot;raised&quot;, the agent's clock.</p></body></html>\n");
         return sb.toString();
@@ -120,7 +130,7 @@ final class StatusPage {
     }
 
     private static void firing(StringBuilder sb, List<RuleRow> rules, int count) {
-        sb.append("<h2 id=\"firing\">Firing (").append(count).append(")</h2>");
+        sb.append("<h2>Firing (").append(count).append(")</h2>");
         if (count == 0) {
             sb.append("<p class=\"empty\">Nothing is firing.</p>");
             return;
@@ -139,7 +149,7 @@ final class StatusPage {
     }
 
     private static void sources(StringBuilder sb, List<SourceRow> sources) {
-        sb.append("<h2 id=\"sources\">Sources (").append(sources.size()).append(")</h2>");
+        sb.append("<h2>Sources (").append(sources.size()).append(")</h2>");
         if (sources.isEmpty()) {
             sb.append("<p class=\"empty\">No sources configured (add one under flowwatch.sources).</p>");
             return;
@@ -160,7 +170,7 @@ final class StatusPage {
     }
 
     private static void rules(StringBuilder sb, List<RuleRow> rules) {
-        sb.append("<h2 id=\"rules\">Rules (").append(rules.size()).append(")</h2>");
+        sb.append("<h2>Rules (").append(rules.size()).append(")</h2>");
         if (rules.isEmpty()) {
             sb.append("<p class=\"empty\">No rules loaded (list rule files in flowwatch.rules).</p>");
             return;
@@ -187,7 +197,7 @@ final class StatusPage {
     }
 
     private static void recent(StringBuilder sb, List<RecentAlerts.Entry> recent) {
-        sb.append("<h2 id=\"recent\">Recent alerts (").append(recent.size()).append(")</h2>");
+        sb.append("<h2>Recent alerts (").append(recent.size()).append(")</h2>");
         if (recent.isEmpty()) {
             sb.append("<p class=\"empty\">No alerts raised since the agent started.</p>");
             return;
@@ -211,7 +221,7 @@ final class StatusPage {
     }
 
     private static void notifiers(StringBuilder sb, List<NotifierRow> notifiers) {
-        sb.append("<h2 id=\"notifiers\">Notifiers (").append(notifiers.size()).append(")</h2>");
+        sb.append("<h2>Notifiers (").append(notifiers.size()).append(")</h2>");
         if (notifiers.isEmpty()) {
             sb.append("<p class=\"empty\">No notifiers configured; alerts show only here and on /metrics.</p>");
             return;
