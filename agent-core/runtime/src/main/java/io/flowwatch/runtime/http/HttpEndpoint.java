@@ -113,14 +113,9 @@ public final class HttpEndpoint implements AutoCloseable {
         server.start();
         log.info("http: listening on {}://{}:{}/ (/metrics, /health){}", ssl == null ? "http" : "https", config.bind(),
                 server.getAddress().getPort(), config.basicAuth() == null ? "" : " with basic auth");
-        if (!isLoopback(config.bind())) {
-            if (config.basicAuth() == null) {
-                log.warn("http: {} is not a loopback address and there is no authentication: anyone who can reach it sees"
-                        + " the status page and metrics (set flowwatch.http.basic-auth and flowwatch.http.tls)", config.bind());
-            } else if (ssl == null) {
-                log.warn("http: {} is not a loopback address and TLS is off: the basic-auth password crosses the network"
-                        + " in clear text (set flowwatch.http.tls)", config.bind());
-            }
+        String warning = exposureWarning(config);
+        if (warning != null) {
+            log.warn(warning);
         }
         return new HttpEndpoint(server, executor);
     }
@@ -136,6 +131,22 @@ public final class HttpEndpoint implements AutoCloseable {
         } catch (IOException | GeneralSecurityException e) {
             throw new FlowwatchException("flowwatch.http.tls.keystore: cannot open " + tls.keystore() + " as PKCS12: " + e.getMessage(), e);
         }
+    }
+
+    /** What to warn about at start when the endpoint is reachable beyond this host unprotected; null when nothing. */
+    static String exposureWarning(HttpConfig config) {
+        if (isLoopback(config.bind())) {
+            return null;
+        }
+        if (config.basicAuth() == null) {
+            return "http: " + config.bind() + " is not a loopback address and there is no authentication: anyone who can"
+                    + " reach it sees the status page and metrics (set flowwatch.http.basic-auth and flowwatch.http.tls)";
+        }
+        if (config.tls() == null) {
+            return "http: " + config.bind() + " is not a loopback address and TLS is off: the basic-auth password crosses"
+                    + " the network in clear text (set flowwatch.http.tls)";
+        }
+        return null;
     }
 
     /** True for loopback names and addresses; a name that does not resolve counts as not loopback (warn rather than not). */
