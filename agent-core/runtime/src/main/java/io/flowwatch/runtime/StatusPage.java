@@ -79,7 +79,8 @@ final class StatusPage {
             + "text-align:left;vertical-align:top}th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}"
             + ".bad{color:#b00020;font-weight:600}.ok{color:#1b5e20}.muted{color:#777}.empty{color:#777;font-style:italic}"
             + "code{font-size:.95em;background:#f4f4f4;padding:0 .2em}nav a{margin-right:1em}dl{margin:0}"
-            + "dt{display:inline;color:#555}dd{display:inline;margin:0 1.2em 0 .3em}";
+            + "dt{display:inline;color:#555}dd{display:inline;margin:0 1.2em 0 .3em}"
+            + "time,td:nth-child(-n+2){white-space:nowrap}";
 
     /** The status page: server-rendered, no JavaScript, refreshes itself every 10 s; all text escaped. */
     static String html(View v) {
@@ -123,10 +124,11 @@ final class StatusPage {
     private static void agent(StringBuilder sb, AgentInfo a) {
         sb.append("<h2>Agent</h2><dl><dt>version</dt><dd>").append(esc(a.version())).append("</dd><dt>up</dt><dd>")
                 .append(esc(duration(Duration.between(a.startedAt(), a.now())))).append(" (since ")
-                .append(esc(TIME.format(a.startedAt()))).append(")</dd><dt>watermark</dt><dd>")
+                .append(time(a.startedAt())).append(")</dd><dt>watermark</dt><dd>")
                 .append(a.watermark() == Long.MIN_VALUE ? "none yet" : a.watermark() == Long.MAX_VALUE ? "end of input"
-                        : "<time>" + esc(Instant.ofEpochSecond(a.watermark()).toString()) + "</time>")
-                .append("</dd><dt>now</dt><dd>").append(esc(TIME.format(a.now()))).append("</dd></dl>");
+                        : "<time datetime=\"" + Instant.ofEpochSecond(a.watermark()) + "\">"
+                        + esc(Instant.ofEpochSecond(a.watermark()).toString()) + "</time>")
+                .append("</dd><dt>now</dt><dd>").append(time(a.now())).append("</dd></dl>");
     }
 
     private static void firing(StringBuilder sb, List<RuleRow> rules, int count) {
@@ -140,7 +142,7 @@ final class StatusPage {
         for (RuleRow r : rules) {
             for (AlertTracker.Firing f : r.firing()) {
                 sb.append("<tr class=\"firing\"><td>").append(esc(r.name())).append("</td><td>").append(esc(r.severity()))
-                        .append("</td><td>").append(labels(f.key())).append("</td><td>").append(esc(TIME.format(f.since())))
+                        .append("</td><td>").append(labels(f.key())).append("</td><td>").append(time(f.since()))
                         .append("</td><td class=\"n\">").append(number(f.value())).append("</td><td class=\"n\">")
                         .append(number(f.threshold())).append("</td><td>").append(esc(f.summary())).append("</td></tr>");
             }
@@ -187,7 +189,7 @@ final class StatusPage {
                 sb.append("<span class=\"muted\">none</span>");
             }
             for (AlertTracker.Firing f : r.firing()) {
-                sb.append(labels(f.key())).append(" <span class=\"muted\">since ").append(esc(TIME.format(f.since())))
+                sb.append(labels(f.key())).append(" <span class=\"muted\">since ").append(time(f.since()))
                         .append(", value ").append(number(f.value())).append("</span><br>");
             }
             sb.append("</td><td class=\"n\">").append(r.trackedKeys() < 0 ? "<span class=\"muted\">n/a</span>"
@@ -207,13 +209,13 @@ final class StatusPage {
         for (RecentAlerts.Entry e : recent) {
             Alert a = e.alert();
             boolean isFiring = a.state() == Alert.State.FIRING;
-            sb.append("<tr><td>").append(esc(TIME.format(e.raisedAt()))).append("</td><td>").append(esc(a.rule()))
+            sb.append("<tr><td>").append(time(e.raisedAt())).append("</td><td>").append(esc(a.rule()))
                     .append("</td><td>").append(esc(a.severity().configName())).append("</td><td>")
                     .append(isFiring ? "<span class=\"bad\">firing</span>" : "<span class=\"ok\">resolved</span>")
                     .append("</td><td>").append(labels(a.labels())).append("</td><td class=\"n\">").append(number(a.value()))
-                    .append(" / ").append(number(a.threshold())).append("</td><td>").append(esc(TIME.format(a.startsAt())));
+                    .append(" / ").append(number(a.threshold())).append("</td><td>").append(time(a.startsAt()));
             if (a.endsAt() != null) {
-                sb.append(" – ").append(esc(TIME.format(a.endsAt())));
+                sb.append(" – ").append(time(a.endsAt()));
             }
             sb.append("</td><td>").append(esc(a.summary())).append("</td></tr>");
         }
@@ -251,6 +253,11 @@ final class StatusPage {
             sb.append("<code>").append(esc(e.getKey())).append('=').append(esc(e.getValue())).append("</code>");
         }
         return sb.toString();
+    }
+
+    /** An instant as readable UTC in a {@code <time>} element (kept on one line by the CSS). */
+    private static String time(Instant t) {
+        return "<time datetime=\"" + t + "\">" + esc(TIME.format(t)) + "</time>";
     }
 
     static String number(double d) {

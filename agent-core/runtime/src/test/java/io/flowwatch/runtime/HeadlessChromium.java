@@ -45,6 +45,9 @@ final class HeadlessChromium implements AutoCloseable {
         List<String> errors();
 
         JsonNode eval(String expression) throws Exception;
+
+        /** A PNG of the whole page, for people reviewing the layout. */
+        byte[] screenshot() throws Exception;
     }
 
     private final Process process;
@@ -226,6 +229,12 @@ final class HeadlessChromium implements AutoCloseable {
                     throw new IllegalStateException("evaluating " + expression + ": " + r.get("exceptionDetails"));
                 }
                 return r.path("result").path("value");
+            }
+
+            @Override
+            public byte[] screenshot() throws Exception {
+                JsonNode r = send(session, "Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true));
+                return java.util.Base64.getDecoder().decode(r.get("data").asText());
             }
         };
     }

@@ -136,6 +136,8 @@ class StatusPageBrowserTest {
 
             String agentInfo = page.eval("document.querySelector('#agent').innerText").asText();
             assertThat(agentInfo).contains(java.time.Instant.ofEpochSecond(T0 + 400 - 60).toString());
+            // Kept in target/ for reviewing the layout; not asserted.
+            Files.write(Path.of("target", "status-page.png"), page.screenshot());
         } finally {
             agent.shutdown(Duration.ofSeconds(5));
         }

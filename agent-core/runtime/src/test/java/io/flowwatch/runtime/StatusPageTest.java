@@ -91,7 +91,7 @@ class StatusPageTest {
                 .contains("n/a")
                 .contains("version</dt><dd>1.2.3");
         assertThat(html.indexOf("second")).as("newest first").isLessThan(html.indexOf("first<"));
-        assertThat(html).contains("2025-11-24 12:00:00Z – 2025-11-24 12:10:00Z");
+        assertThat(html).contains("2025-11-24 12:00:00Z</time> – <time datetime=\"2025-11-24T12:10:00Z\">2025-11-24 12:10:00Z</time>");
     }
 
     @Test
