@@ -2,6 +2,7 @@ package io.flowwatch.runtime;
 
 import io.flowwatch.api.record.FlowFormat;
 import io.flowwatch.api.source.Source;
+import io.flowwatch.runtime.alert.RecentAlerts;
 import io.flowwatch.runtime.config.AgentConfig;
 import io.flowwatch.runtime.http.HttpEndpoint;
 import io.flowwatch.runtime.metrics.AgentMetrics;
@@ -22,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,8 @@ import java.util.Map;
 public final class Agent implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
+    /** Alerts the status page lists; enough for an incident's worth of context, small enough to render every 10 s. */
+    private static final int RECENT_ALERTS = 50;
 
     private final AgentConfig config;
     private final PluginCatalog catalog;
@@ -50,6 +54,8 @@ public final class Agent implements AutoCloseable {
     private HttpEndpoint http;
     private QueryRuleRunner queryRules;
     private Map<String, Source> sources = Map.of();
+    private RecentAlerts recentAlerts;
+    private Instant startedAt;
 
     private AgentAssembler.Assembled graph;
 
@@ -104,11 +110,14 @@ public final class Agent implements AutoCloseable {
 
     /** Prepares state, builds every instance, opens HTTP and starts one thread per source. Throws on any problem. */
     public void start() {
+        startedAt = clock.instant();
+        recentAlerts = new RecentAlerts(RECENT_ALERTS, clock);
         StateDir.prepare(config.stateDir());
         prepare();
         sources = graph.sources();
         engine = new RuleEngine(graph.rules(), config.allowedLateness(), metrics, new AlertStateStore(config.stateDir()));
-        dispatcher = new NotificationDispatcher(graph.notifiers(), graph.delivery(), config.stateDir().resolve("outbox"), metrics);
+        dispatcher = new NotificationDispatcher(graph.notifiers(), graph.delivery(), config.stateDir().resolve("outbox"), metrics,
+                recentAlerts);
         try {
             dispatcher.start();
         } catch (java.io.IOException e) {
@@ -228,7 +237,6 @@ public final class Agent implements AutoCloseable {
 
     private HttpEndpoint.Status status() {
         List<SourceRunner> rs = List.copyOf(runners);
-        List<BoundRule> rules = engine == null ? List.of() : engine.rules();
         return new HttpEndpoint.Status() {
             @Override
             public boolean healthy() {
@@ -242,8 +250,51 @@ public final class Agent implements AutoCloseable {
 
             @Override
             public String statusHtml() {
-                return StatusPage.html(rs, rules, engine == null ? Long.MIN_VALUE : engine.watermark());
+                return StatusPage.html(statusView(rs));
             }
         };
+    }
+
+    /** Gathers the status page's view: runner state, tracker state and the self-metrics, read at request time. */
+    private StatusPage.View statusView(List<SourceRunner> rs) {
+        List<StatusPage.SourceRow> sourceRows = new ArrayList<>();
+        for (SourceRunner r : rs) {
+            String n = r.name();
+            sourceRows.add(new StatusPage.SourceRow(n, r.healthy(), r.lastError(),
+                    sample("flowwatch_source_lag_seconds", "source", n),
+                    count("flowwatch_records_read_total", "source", n), count("flowwatch_records_parsed_total", "source", n),
+                    count("flowwatch_records_malformed_total", "source", n), count("flowwatch_source_errors_total", "source", n)));
+        }
+        List<StatusPage.RuleRow> ruleRows = new ArrayList<>();
+        if (engine != null) {
+            Map<String, Integer> tracked = engine.trackedKeys();
+            for (BoundRule b : engine.rules()) {
+                String n = b.config().name();
+                ruleRows.add(new StatusPage.RuleRow(n, b.config().spec().type(), b.config().spec().severity().configName(),
+                        b.tracker().firing(), tracked.getOrDefault(n, -1)));
+            }
+        }
+        List<StatusPage.NotifierRow> notifierRows = new ArrayList<>();
+        if (dispatcher != null) {
+            for (String n : dispatcher.names()) {
+                notifierRows.add(new StatusPage.NotifierRow(n, dispatcher.depth(n),
+                        count("flowwatch_notifications_sent_total", "notifier", n),
+                        count("flowwatch_notifications_retried_total", "notifier", n),
+                        count("flowwatch_notifications_failed_total", "notifier", n),
+                        count("flowwatch_notifications_dropped_total", "notifier", n)));
+            }
+        }
+        StatusPage.AgentInfo info = new StatusPage.AgentInfo(PluginRuntime.versionOfRuntime(), clock.instant(), startedAt,
+                engine == null ? Long.MIN_VALUE : engine.watermark());
+        return new StatusPage.View(info, sourceRows, ruleRows, recentAlerts.newestFirst(), notifierRows);
+    }
+
+    private Double sample(String metric, String label, String value) {
+        return registry.getSampleValue(metric, new String[]{label}, new String[]{value});
+    }
+
+    private long count(String metric, String label, String value) {
+        Double v = sample(metric, label, value);
+        return v == null ? 0 : Math.round(v);
     }
 }

@@ -132,6 +132,26 @@ public final class AlertTracker {
         return new ArrayList<>(firing.keySet());
     }
 
+    /**
+     * One firing key as the status page shows it.
+     *
+     * @param since event time the episode began
+     * @param value the rule's last measured value for the key
+     */
+    public record Firing(Map<String, String> key, Instant since, double value, double threshold, String summary) {
+    }
+
+    /** The firing episodes now, oldest first; safe to call from any thread (a consistent view per key). */
+    public List<Firing> firing() {
+        List<Firing> out = new ArrayList<>();
+        for (Map.Entry<Map<String, String>, Episode> en : firing.entrySet()) {
+            Episode e = en.getValue();
+            out.add(new Firing(en.getKey(), e.startsAt(), e.last().value(), e.last().threshold(), e.last().summary()));
+        }
+        out.sort(java.util.Comparator.comparing(Firing::since));
+        return out;
+    }
+
     private Alert alert(Episode e, Signal s, Alert.State state, Instant endsAt) {
         Map<String, String> labels = new TreeMap<>(rule.labels());
         labels.putAll(s.key());

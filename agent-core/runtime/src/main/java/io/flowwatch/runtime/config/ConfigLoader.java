@@ -13,6 +13,7 @@ import io.flowwatch.api.FlowwatchException.Problem;
 import io.flowwatch.api.config.ConfigReader;
 import io.flowwatch.api.rule.RuleSpec;
 import io.flowwatch.api.rule.Severity;
+import io.flowwatch.runtime.logging.SecretMasker;
 
 import java.io.IOException;
 import java.nio.file.FileSystems;
@@ -116,6 +117,8 @@ public final class ConfigLoader {
         boolean httpEnabled = r.bool("http.enabled");
         String bind = r.string("http.bind");
         int port = r.integer("http.port", 0, 65535);
+        HttpConfig.BasicAuth basicAuth = basicAuth(r);
+        HttpConfig.Tls tls = tls(r);
         List<String> globs = r.stringList("rules");
         Duration lateness = r.duration("allowed-lateness");
         Duration checkpointInterval = r.duration("checkpoint-interval");
@@ -139,9 +142,63 @@ public final class ConfigLoader {
 
         AgentConfig config = new AgentConfig(file, Paths.get(stateDir == null ? "state" : stateDir),
                 pluginsDir == null || pluginsDir.isBlank() ? defaultPluginsDir() : Paths.get(pluginsDir),
-                new HttpConfig(httpEnabled, bind == null ? "127.0.0.1" : bind, port), globs, lateness,
+                new HttpConfig(httpEnabled, bind == null ? "127.0.0.1" : bind, port, basicAuth, tls), globs, lateness,
                 checkpointInterval, pollTimeout, sources, engines, notifiers, rules, watchRules);
         return new Loaded(config, problems);
+    }
+
+    /** {@code http.basic-auth}: both keys or neither. The password is registered as a secret before anything can print it. */
+    private static HttpConfig.BasicAuth basicAuth(ConfigReader r) {
+        String user = r.string("http.basic-auth.username");
+        String password = r.string("http.basic-auth.password");
+        SecretMasker.register(password);
+        if (user == null || password == null || (user.isEmpty() && password.isEmpty())) {
+            return null;
+        }
+        boolean ok = true;
+        if (user.isEmpty()) {
+            r.problem("http.basic-auth.username", "expected a user name, since http.basic-auth.password is set");
+            ok = false;
+        } else if (user.contains(":")) {
+            r.problem("http.basic-auth.username", "expected a user name without ':' (basic auth cannot carry it)");
+            ok = false;
+        }
+        if (password.isEmpty()) {
+            r.problem("http.basic-auth.password", "expected a password, since http.basic-auth.username is set"
+                    + " (e.g. password = ${?FLOWWATCH_HTTP_PASSWORD}; is that variable set?)");
+            ok = false;
+        } else if (password.length() < 4) {
+            r.problem("http.basic-auth.password", "expected at least 4 characters");
+            ok = false;
+        }
+        return ok ? new HttpConfig.BasicAuth(user, password) : null;
+    }
+
+    /** {@code http.tls}: the keystore must open with its password now, so {@code validate} catches it. */
+    private static HttpConfig.Tls tls(ConfigReader r) {
+        String keystore = r.string("http.tls.keystore");
+        String password = r.string("http.tls.keystore-password");
+        SecretMasker.register(password);
+        if (keystore == null || password == null || keystore.isEmpty()) {
+            if (password != null && !password.isEmpty()) {
+                r.problem("http.tls.keystore", "expected a PKCS12 keystore path, since http.tls.keystore-password is set");
+            }
+            return null;
+        }
+        Path path = Paths.get(keystore);
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            r.problem("http.tls.keystore", "expected a readable PKCS12 keystore file, but " + path.toAbsolutePath()
+                    + (Files.exists(path) ? " cannot be read" : " does not exist"));
+            return null;
+        }
+        try {
+            HttpConfig.Tls tls = new HttpConfig.Tls(path, password);
+            TlsKeystore.load(tls);
+            return tls;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            r.problem("http.tls.keystore", "cannot open " + path + " as PKCS12 with http.tls.keystore-password: " + e.getMessage());
+            return null;
+        }
     }
 
     /** Rule files on their own (for {@code test-rules}): the rules, and every problem but references to sources and notifiers. */
@@ -178,10 +235,28 @@ public final class ConfigLoader {
                         "unknown key; expected one of " + String.join(", ", new TreeSet<>(known))));
             }
         }
+        checkUnknownHttpKeys(merged, problems);
         for (String top : user.root().keySet()) {
             if (!top.equals("flowwatch")) {
                 problems.add(new Problem(ConfigReader.describe(user.root().get(top).origin()), top,
                         "unknown key; everything belongs under flowwatch { ... }"));
+            }
+        }
+    }
+
+    /** A misspelt {@code basic-auth} must not silently leave the endpoint open. */
+    private void checkUnknownHttpKeys(Config merged, List<Problem> problems) {
+        for (String sub : List.of("", ".basic-auth", ".tls")) {
+            String path = "flowwatch.http" + sub;
+            if (!merged.hasPath(path) || merged.getValue(path).valueType() != ConfigValueType.OBJECT) {
+                continue;
+            }
+            Set<String> known = reference.getObject(path).keySet();
+            for (Map.Entry<String, ConfigValue> e : merged.getObject(path).entrySet()) {
+                if (!known.contains(e.getKey())) {
+                    problems.add(new Problem(ConfigReader.describe(e.getValue().origin()), path + "." + e.getKey(),
+                            "unknown key; expected one of " + String.join(", ", new TreeSet<>(known))));
+                }
             }
         }
     }

@@ -1,10 +1,53 @@
 package io.flowwatch.runtime.config;
 
-/** Where the HTTP endpoint (/metrics, /health, status page) listens. */
-public record HttpConfig(boolean enabled, String bind, int port) {
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Where the HTTP endpoint (/metrics, /health, status page) listens, and how it is protected.
+ *
+ * @param basicAuth null: no authentication
+ * @param tls       null: plain HTTP
+ */
+public record HttpConfig(boolean enabled, String bind, int port, BasicAuth basicAuth, Tls tls) {
+
+    /** HTTP basic authentication with one user. {@link #toString} never shows the password. */
+    public record BasicAuth(String username, String password) {
+        public BasicAuth {
+            Objects.requireNonNull(username, "username");
+            Objects.requireNonNull(password, "password");
+            if (username.isEmpty() || username.contains(":")) {
+                throw new IllegalArgumentException("username must be non-empty and without ':'");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "BasicAuth[username=" + username + ", password=****]";
+        }
+    }
+
+    /** HTTPS with the key and certificate chain from a PKCS12 keystore. {@link #toString} never shows the password. */
+    public record Tls(Path keystore, String keystorePassword) {
+        public Tls {
+            Objects.requireNonNull(keystore, "keystore");
+            Objects.requireNonNull(keystorePassword, "keystorePassword");
+        }
+
+        @Override
+        public String toString() {
+            return "Tls[keystore=" + keystore + ", keystorePassword=****]";
+        }
+    }
+
     public HttpConfig {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535");
         }
+    }
+
+    /** Plain HTTP without authentication. */
+    public HttpConfig(boolean enabled, String bind, int port) {
+        this(enabled, bind, port, null, null);
     }
 }

@@ -2,6 +2,7 @@ package io.flowwatch.runtime.notify;
 
 import io.flowwatch.api.notify.Alert;
 import io.flowwatch.api.notify.Notifier;
+import io.flowwatch.runtime.alert.RecentAlerts;
 import io.flowwatch.runtime.metrics.AgentMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,13 +30,23 @@ public final class NotificationDispatcher {
 
     private final Map<String, Notifier> notifiers;
     private final Map<String, Outbox> outboxes = new LinkedHashMap<>();
+    private final RecentAlerts recent;
 
     /**
      * @param outboxDir where each notifier's queue lives ({@code <outboxDir>/<notifier>/})
      */
     public NotificationDispatcher(Map<String, Notifier> notifiers, Map<String, DeliverySettings> settings, Path outboxDir,
                                   AgentMetrics metrics) {
+        this(notifiers, settings, outboxDir, metrics, null);
+    }
+
+    /**
+     * @param recent where every dispatched alert is also shown (the status page), or null
+     */
+    public NotificationDispatcher(Map<String, Notifier> notifiers, Map<String, DeliverySettings> settings, Path outboxDir,
+                                  AgentMetrics metrics, RecentAlerts recent) {
         this.notifiers = Map.copyOf(notifiers);
+        this.recent = recent;
         for (Map.Entry<String, Notifier> e : notifiers.entrySet()) {
             String dir = e.getKey().replaceAll("[^A-Za-z0-9._-]", "_");
             outboxes.put(e.getKey(), new Outbox(e.getKey(), e.getValue(),
@@ -56,6 +67,10 @@ public final class NotificationDispatcher {
      */
     public void dispatch(List<Routed> alerts) {
         for (Routed r : alerts) {
+            if (recent != null) {
+                // Every alert, also those of rules that notify no one: the status page is where they show.
+                recent.add(r.alert());
+            }
             for (String name : r.notifiers()) {
                 Outbox o = outboxes.get(name);
                 if (o == null) {
@@ -82,6 +97,11 @@ public final class NotificationDispatcher {
                 }
             }
         }
+    }
+
+    /** The configured notifier names, in config order. */
+    public List<String> names() {
+        return List.copyOf(outboxes.keySet());
     }
 
     /** Notifications waiting for one notifier. */

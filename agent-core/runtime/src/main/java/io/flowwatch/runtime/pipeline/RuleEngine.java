@@ -37,6 +37,8 @@ public final class RuleEngine {
     private final Map<String, Long> newestBySource = new HashMap<>();
     private final Map<String, Boolean> finished = new HashMap<>();
     private long watermark = Long.MIN_VALUE;
+    // Published after each batch for the status page: rules are single-threaded, HTTP threads must not call them.
+    private volatile Map<String, Integer> trackedKeys = Map.of();
 
     private final AlertStateStore alertStore;
 
@@ -157,7 +159,25 @@ public final class RuleEngine {
             newestBySource.put(source, newest);
         }
         advance(out);
+        publishTrackedKeys();
         return out;
+    }
+
+    /** Keys each rule tracks (rule name to {@link io.flowwatch.api.rule.Rule#trackedKeys()}) as of the last batch. */
+    public Map<String, Integer> trackedKeys() {
+        return trackedKeys;
+    }
+
+    private void publishTrackedKeys() {
+        Map<String, Integer> m = new HashMap<>();
+        for (BoundRule b : rules) {
+            try {
+                m.put(b.config().name(), b.rule().trackedKeys());
+            } catch (RuntimeException e) {
+                m.put(b.config().name(), -1);
+            }
+        }
+        trackedKeys = Map.copyOf(m);
     }
 
     /** Marks a source finished (its input ended); it no longer holds the watermark back. */
@@ -169,6 +189,7 @@ public final class RuleEngine {
         } else {
             advance(out);
         }
+        publishTrackedKeys();
         return out;
     }
 

@@ -144,4 +144,59 @@ class ConfigLoaderTest {
         assertThat(loader(Map.of()).load(conf).problems()).singleElement().asString()
                 .contains("flowwatch.rules: expected an existing rule file").contains("missing.conf");
     }
+    @Test
+    void readsBasicAuthAndTlsWithThePasswordsFromTheEnvironmentAndMasksThem() throws Exception {
+        Path ks = io.flowwatch.runtime.http.TestKeystore.create(dir.resolve("server.p12"), "ks-pass-from-env");
+        Path conf = write("agent.conf", """
+                flowwatch {
+                  http {
+                    bind = "0.0.0.0"
+                    basic-auth { username = oncall, password = ${?FLOWWATCH_HTTP_PASSWORD} }
+                    tls { keystore = "%s", keystore-password = ${?FLOWWATCH_KEYSTORE_PASSWORD} }
+                  }
+                }
+                """.formatted(ks));
+        ConfigLoader.Loaded loaded = loader(Map.of("FLOWWATCH_HTTP_PASSWORD", "pw-from-env-1",
+                "FLOWWATCH_KEYSTORE_PASSWORD", "ks-pass-from-env")).load(conf);
+        assertThat(loaded.problems()).isEmpty();
+        HttpConfig http = loaded.config().http();
+        assertThat(http.basicAuth()).isEqualTo(new HttpConfig.BasicAuth("oncall", "pw-from-env-1"));
+        assertThat(http.tls()).isEqualTo(new HttpConfig.Tls(ks, "ks-pass-from-env"));
+        assertThat(io.flowwatch.runtime.logging.SecretMasker.mask("a pw-from-env-1 b ks-pass-from-env"))
+                .isEqualTo("a **** b ****");
+    }
+
+    @Test
+    void noAuthAndNoTlsByDefault() throws IOException {
+        Path conf = write("agent.conf", "flowwatch { }\n");
+        HttpConfig http = loader(Map.of()).load(conf).config().http();
+        assertThat(http.basicAuth()).isNull();
+        assertThat(http.tls()).isNull();
+    }
+
+    @Test
+    void halfConfiguredAuthAndTlsAndMisspeltKeysAreAllReported() throws Exception {
+        Path ks = io.flowwatch.runtime.http.TestKeystore.create(dir.resolve("server.p12"), "right-pass");
+        Path conf = write("agent.conf", """
+                flowwatch {
+                  http {
+                    basic-auth { username = oncall, password = ${?UNSET_PASSWORD} }
+                    tls { keystore = "%s", keystore-password = "wrong-pass" }
+                    basic_auth { username = typo }
+                  }
+                }
+                """.formatted(ks));
+        ConfigLoader.Loaded loaded = loader(Map.of()).load(conf);
+        assertThat(loaded.problems()).extracting(Problem::toString).anySatisfy(p -> assertThat(p)
+                        .startsWith(conf + ":5: flowwatch.http.basic_auth: unknown key; expected one of basic-auth, bind, enabled, port, tls"))
+                .anySatisfy(p -> assertThat(p).contains("flowwatch.http.basic-auth.password: expected a password")
+                        .contains("FLOWWATCH_HTTP_PASSWORD"))
+                .anySatisfy(p -> assertThat(p).contains(conf + ":4: flowwatch.http.tls.keystore: cannot open " + ks))
+                .noneSatisfy(p -> assertThat(p).contains("wrong-pass"));
+        assertThat(loaded.problems()).hasSize(3);
+
+        Path missing = write("agent2.conf", "flowwatch.http.tls { keystore = nope.p12, keystore-password = abcd }\n");
+        assertThat(loader(Map.of()).load(missing).problems()).extracting(Problem::toString).singleElement()
+                .asString().contains("flowwatch.http.tls.keystore: expected a readable PKCS12 keystore file").contains("does not exist");
+    }
 }
