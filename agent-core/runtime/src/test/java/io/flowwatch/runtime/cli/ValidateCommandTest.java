@@ -84,7 +84,7 @@ class ValidateCommandTest {
                 p + ":6: flowwatch.notifiers.c.style: expected one of json, text, got 'fancy'",
                 r + ":2: rules[a].window: expected a duration such as 30s, 5m or 1h, got \"soon\"",
                 r + ":2: rules[a].threshold: expected an integer from 1 to 9223372036854775807, got -1",
-                r + ":3: rules[b].type: expected one of the rules types the loaded plugins provide (cardinality, frequency, ip-list, metric-filter, new-value, spike), got 'nosuch'",
+                r + ":3: rules[b].type: expected one of the rules types the loaded plugins provide (cardinality, frequency, ip-list, metric-filter, new-value, query, spike), got 'nosuch'",
                 "6 problems found.");
     }
 }
