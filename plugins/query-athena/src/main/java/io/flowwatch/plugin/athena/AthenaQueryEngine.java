@@ -7,6 +7,7 @@ import io.flowwatch.api.query.QueryEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.athena.AthenaClient;
@@ -218,10 +219,17 @@ final class AthenaQueryEngine implements QueryEngine {
 
     /** Best effort: a failed stop is logged, the caller's error is what matters. */
     private void stop(AthenaClient athena, String id, String why) {
+        // An interrupted caller still stops its query: the SDK would abort a call made with the flag set.
+        boolean interrupted = Thread.interrupted();
         try {
             athena.stopQueryExecution(r -> r.queryExecutionId(id));
+            LOG.info("athena engine {}: stopped query {} ({})", name, id, why);
         } catch (SdkException e) {
             LOG.warn("athena engine {}: StopQueryExecution for query {} ({}) failed: {}", name, id, why, e.getMessage());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -311,6 +319,12 @@ final class AthenaQueryEngine implements QueryEngine {
             try {
                 return call.run();
             } catch (SdkException e) {
+                if (e instanceof AbortedException || e.getCause() instanceof InterruptedException || Thread.interrupted()) {
+                    // The SDK turns an interrupt into an exception; give the caller the interrupt back.
+                    InterruptedException ie = new InterruptedException(op + " interrupted");
+                    ie.initCause(e);
+                    throw ie;
+                }
                 if (!retryable(e)) {
                     failures.labels(List.of("error")).inc();
                     throw new FlowwatchException("athena engine " + name + ": " + op + (id == null ? "" : " for query " + id)

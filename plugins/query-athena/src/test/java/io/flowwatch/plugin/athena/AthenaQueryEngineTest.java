@@ -369,4 +369,27 @@ class AthenaQueryEngineTest {
                 .hasMessageContaining("FAILED")
                 .hasMessageContaining("nosuchdb");
     }
+
+    @Test
+    void anInterruptedCallerStopsItsQuery() throws Exception {
+        QueryEngine engine = engine("");
+        fake.hangNext();
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                engine.execute("SELECT count(*) FROM flow_logs", Map.of(), 10, new Rows());
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        t.start();
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (fake.operations().stream().filter("GetQueryExecution"::equals).count() < 3 && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        t.interrupt();
+        t.join(5000);
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        assertThat(fake.stopped()).containsExactly(fake.started().get(0).id());
+    }
 }
