@@ -10,18 +10,19 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * Prints the Athena {@code CREATE EXTERNAL TABLE} for flow logs in S3, with partition projection
- * over the delivery date, in the form AWS documents for VPC flow logs: one table per account and
- * region, the date as a projected partition, the S3 header line skipped.
+ * Prints the Athena {@code CREATE EXTERNAL TABLE} for flow logs in S3 with partition projection,
+ * as AWS documents it for VPC flow logs, with the partitions of flowwatch's common model: region
+ * (an enum of the configured regions) and integer year, month, day. One table per account; the
+ * S3 header line is skipped. AWS's own example uses a single date-string partition; integers keep
+ * the columns the same as the embedded engine's, so one query runs on both.
  */
 @Command(name = "athena-ddl", mixinStandardHelpOptions = true,
-        description = {"Prints the Athena CREATE TABLE statement for flow logs in S3 (partition projection by date).",
+        description = {"Prints the Athena CREATE TABLE statement for flow logs in S3 (partition projection by region and date).",
                 "Bucket, prefix, account and region come from an s3 source in the config, or from the options."})
 final class AthenaDdlCommand implements Callable<Integer> {
 
@@ -40,8 +41,8 @@ final class AthenaDdlCommand implements Callable<Integer> {
     @Option(names = "--account", paramLabel = "ID")
     String account;
 
-    @Option(names = "--region", paramLabel = "REGION")
-    String region;
+    @Option(names = "--region", paramLabel = "REGION", split = ",", description = "region(s) of the projection enum")
+    List<String> regions;
 
     @Option(names = "--table", paramLabel = "NAME", description = "table name (default: the athena engine's table, else vpc_flow_logs)")
     String table;
@@ -49,8 +50,8 @@ final class AthenaDdlCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "FMT", description = "the flow log format, AWS ${field} syntax (default: the default format)")
     String format;
 
-    @Option(names = "--from", paramLabel = "yyyy/MM/dd", description = "first date of the projection range (default: a year ago)")
-    String from;
+    @Option(names = "--from-year", paramLabel = "YYYY", description = "first year of the projection range (default: last year)")
+    Integer fromYear;
 
     @Override
     public Integer call() {
@@ -70,7 +71,9 @@ final class AthenaDdlCommand implements Callable<Integer> {
                     prefix = p.contains("AWSLogs/") ? p.substring(0, p.indexOf("AWSLogs/")) : p;
                 }
                 account = account != null ? account : first(b, "accounts");
-                region = region != null ? region : first(b, "regions");
+                if (regions == null && b.hasPath("regions") && !b.getStringList("regions").isEmpty()) {
+                    regions = b.getStringList("regions");
+                }
             } else if (s3.size() > 1) {
                 System.err.println("flowwatch: several s3 sources; choose one with --source");
                 return FlowwatchCommand.USAGE;
@@ -81,7 +84,7 @@ final class AthenaDdlCommand implements Callable<Integer> {
                         .filter(t -> t != null).findFirst().orElse(null);
             }
         }
-        if (bucket == null || account == null || region == null) {
+        if (bucket == null || account == null || regions == null || regions.isEmpty()) {
             System.err.println("flowwatch: athena-ddl needs the bucket, account and region (an s3 source with accounts and regions, or --bucket, --account, --region)");
             return FlowwatchCommand.USAGE;
         }
@@ -92,21 +95,21 @@ final class AthenaDdlCommand implements Callable<Integer> {
             System.err.println("flowwatch: --format: " + e.getMessage());
             return FlowwatchCommand.USAGE;
         }
-        String start = from != null ? from : LocalDate.now(ZoneOffset.UTC).minusYears(1).format(DateTimeFormatter.ofPattern("yyyy/MM/dd"));
-        System.out.print(ddl(table == null ? "vpc_flow_logs" : table, fmt, location(), start));
+        int first = fromYear != null ? fromYear : LocalDate.now(ZoneOffset.UTC).getYear() - 1;
+        System.out.print(ddl(table == null ? "vpc_flow_logs" : table, fmt, location(), regions, first));
         return FlowwatchCommand.OK;
     }
 
     private String location() {
         String p = prefix == null || prefix.isEmpty() ? "" : prefix.endsWith("/") ? prefix : prefix + "/";
-        return "s3://" + bucket + "/" + p + "AWSLogs/" + account + "/vpcflowlogs/" + region + "/";
+        return "s3://" + bucket + "/" + p + "AWSLogs/" + account + "/vpcflowlogs/";
     }
 
     private static String first(com.typesafe.config.Config b, String key) {
         return b.hasPath(key) && !b.getStringList(key).isEmpty() ? b.getStringList(key).get(0) : null;
     }
 
-    static String ddl(String table, FlowFormat format, String location, String from) {
+    static String ddl(String table, FlowFormat format, String location, List<String> regions, int fromYear) {
         StringBuilder sb = new StringBuilder("CREATE EXTERNAL TABLE IF NOT EXISTS `").append(table).append("` (\n");
         for (int i = 0; i < format.size(); i++) {
             FlowFormat.Column c = format.column(i);
@@ -120,18 +123,23 @@ final class AthenaDdlCommand implements Callable<Integer> {
             sb.append("  `").append(name).append("` ").append(type).append(i + 1 < format.size() ? ",\n" : "\n");
         }
         sb.append(")\n")
-                .append("PARTITIONED BY (`date` string)\n")
+                .append("PARTITIONED BY (`region` string, `year` int, `month` int, `day` int)\n")
                 .append("ROW FORMAT DELIMITED\nFIELDS TERMINATED BY ' '\n")
                 .append("LOCATION '").append(location).append("'\n")
                 .append("TBLPROPERTIES (\n")
                 .append("  \"skip.header.line.count\"=\"1\",\n")
                 .append("  \"projection.enabled\"=\"true\",\n")
-                .append("  \"projection.date.type\"=\"date\",\n")
-                .append("  \"projection.date.range\"=\"").append(from).append(",NOW\",\n")
-                .append("  \"projection.date.format\"=\"yyyy/MM/dd\",\n")
-                .append("  \"projection.date.interval\"=\"1\",\n")
-                .append("  \"projection.date.interval.unit\"=\"DAYS\",\n")
-                .append("  \"storage.location.template\"=\"").append(location).append("${date}\"\n")
+                .append("  \"projection.region.type\"=\"enum\",\n")
+                .append("  \"projection.region.values\"=\"").append(String.join(",", regions)).append("\",\n")
+                .append("  \"projection.year.type\"=\"integer\",\n")
+                .append("  \"projection.year.range\"=\"").append(fromYear).append(",").append(fromYear + 30).append("\",\n")
+                .append("  \"projection.month.type\"=\"integer\",\n")
+                .append("  \"projection.month.range\"=\"1,12\",\n")
+                .append("  \"projection.month.digits\"=\"2\",\n")
+                .append("  \"projection.day.type\"=\"integer\",\n")
+                .append("  \"projection.day.range\"=\"1,31\",\n")
+                .append("  \"projection.day.digits\"=\"2\",\n")
+                .append("  \"storage.location.template\"=\"").append(location).append("${region}/${year}/${month}/${day}\"\n")
                 .append(");\n");
         return sb.toString();
     }

@@ -37,7 +37,7 @@ class AthenaDdlCommandTest {
     @Test
     void theDefaultFormatTableWithDateProjectionAsAwsDocumentsIt() {
         int code = FlowwatchCommand.commandLine().execute("athena-ddl", "--bucket", "my-flow-logs", "--account", "123456789012",
-                "--region", "eu-west-1", "--from", "2025/01/01");
+                "--region", "eu-west-1,us-east-1", "--from-year", "2025");
         assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("""
                 CREATE EXTERNAL TABLE IF NOT EXISTS `vpc_flow_logs` (
@@ -56,19 +56,24 @@ class AthenaDdlCommandTest {
                   `action` string,
                   `log_status` string
                 )
-                PARTITIONED BY (`date` string)
+                PARTITIONED BY (`region` string, `year` int, `month` int, `day` int)
                 ROW FORMAT DELIMITED
                 FIELDS TERMINATED BY ' '
-                LOCATION 's3://my-flow-logs/AWSLogs/123456789012/vpcflowlogs/eu-west-1/'
+                LOCATION 's3://my-flow-logs/AWSLogs/123456789012/vpcflowlogs/'
                 TBLPROPERTIES (
                   "skip.header.line.count"="1",
                   "projection.enabled"="true",
-                  "projection.date.type"="date",
-                  "projection.date.range"="2025/01/01,NOW",
-                  "projection.date.format"="yyyy/MM/dd",
-                  "projection.date.interval"="1",
-                  "projection.date.interval.unit"="DAYS",
-                  "storage.location.template"="s3://my-flow-logs/AWSLogs/123456789012/vpcflowlogs/eu-west-1/${date}"
+                  "projection.region.type"="enum",
+                  "projection.region.values"="eu-west-1,us-east-1",
+                  "projection.year.type"="integer",
+                  "projection.year.range"="2025,2055",
+                  "projection.month.type"="integer",
+                  "projection.month.range"="1,12",
+                  "projection.month.digits"="2",
+                  "projection.day.type"="integer",
+                  "projection.day.range"="1,31",
+                  "projection.day.digits"="2",
+                  "storage.location.template"="s3://my-flow-logs/AWSLogs/123456789012/vpcflowlogs/${region}/${year}/${month}/${day}"
                 );
                 """);
     }
@@ -85,7 +90,8 @@ class AthenaDdlCommandTest {
         assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
         assertThat(ddl).startsWith("CREATE EXTERNAL TABLE IF NOT EXISTS `flows` (\n  `version` int,\n  `vpc_id` string,")
                 .contains("  `tcp_flags` int,\n")
-                .contains("LOCATION 's3://logs-bucket/team-a/AWSLogs/210987654321/vpcflowlogs/us-east-1/'");
+                .contains("LOCATION 's3://logs-bucket/team-a/AWSLogs/210987654321/vpcflowlogs/'")
+                .contains("\"projection.region.values\"=\"us-east-1\"");
     }
 
     @Test
