@@ -81,8 +81,9 @@ final class DuckdbQueryEngine implements QueryEngine {
         List<Object> values = translated.values(parameters == null ? Map.of() : parameters);
         long limit = rowLimit <= 0 ? config.rowLimit() : Math.min(rowLimit, config.rowLimit());
         try (Connection c = connection()) {
+            List<FlowLogFile> listed = files.list(c);
             try (Statement s = c.createStatement()) {
-                s.execute(FlowLogView.create(files.list(c)));
+                s.execute(FlowLogView.create(listed));
             } catch (SQLException e) {
                 throw new FlowwatchException("cannot build the flow_logs view over " + config.path() + ": " + e.getMessage(), e);
             }
@@ -90,9 +91,29 @@ final class DuckdbQueryEngine implements QueryEngine {
                 for (int i = 0; i < values.size(); i++) {
                     bind(ps, i + 1, translated.names().get(i), values.get(i));
                 }
-                run(ps, limit, sink);
+                try {
+                    run(ps, limit, sink);
+                } catch (FlowwatchException e) {
+                    throw explainIoError(e, listed);
+                }
             }
         }
+    }
+
+    /**
+     * DuckDB's gzip errors do not say which file failed. Name it: check the files that were listed,
+     * for a few seconds at most, those whose first line could not be read first.
+     */
+    private static FlowwatchException explainIoError(FlowwatchException e, List<FlowLogFile> listed) {
+        String m = e.getMessage();
+        if (!m.contains("IO Error") || listed.stream().anyMatch(f -> m.contains(f.path().getFileName().toString()))) {
+            return e;
+        }
+        List<java.nio.file.Path> damaged = GzipCheck.damaged(listed, java.time.Duration.ofSeconds(5));
+        if (damaged.isEmpty()) {
+            return e;
+        }
+        return new FlowwatchException(m + " (damaged: " + String.join(", ", damaged.stream().map(Object::toString).toList()) + ")", e);
     }
 
     private static PreparedStatement prepare(Connection c, String sql) {

@@ -149,7 +149,7 @@ final class FlowLogFiles {
 
     private static List<FlowLogFile.Column> parquetColumns(Path path, Connection connection) {
         List<FlowLogFile.Column> columns = new ArrayList<>();
-        String sql = "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(" + FlowLogView.literal(path.toString()) + "))";
+        String sql = "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(" + FlowLogView.literal(path.toString()) + ", hive_partitioning = false))";
         try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
                 String stored = rs.getString(1);

@@ -95,7 +95,8 @@ final class FlowLogView {
         for (int i = 0; i < files.size(); i++) {
             sb.append(i == 0 ? "" : ", ").append(literal(files.get(i).path().toString()));
         }
-        sb.append(']');
+        // The partition values are ours (constants above); DuckDB must not add its own from the path.
+        sb.append("], hive_partitioning = false");
         if (key.kind() != FlowLogFile.Kind.PARQUET) {
             // Declared columns and no sniffing: types are AWS's, '-' is null, and binding the view
             // opens no file (only the branches a query keeps are ever read).
