@@ -41,7 +41,12 @@ public record DuckdbQueryEngineConfig(Path path, FlowFormat format, int threads,
      */
     public static DuckdbQueryEngineConfig read(Config config, String where) {
         ConfigReader r = new ConfigReader(config, where);
-        Path path = r.parsed("path", "a directory", DuckdbQueryEngineConfig::toPath);
+        Path path = null;
+        if (r.has("path")) {
+            path = r.parsed("path", "a directory", DuckdbQueryEngineConfig::toPath);
+        } else {
+            r.problem("path", "expected the flow-log directory, such as \"data/flowlogs\", but the key is missing");
+        }
         FlowFormat format = r.has("format")
                 ? r.parsed("format", "a flow-log format such as \"${version} ${srcaddr} ${dstaddr}\"", FlowFormat::parse)
                 : FlowFormat.DEFAULT;
