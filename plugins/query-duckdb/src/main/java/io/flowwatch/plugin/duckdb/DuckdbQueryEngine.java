@@ -81,7 +81,12 @@ final class DuckdbQueryEngine implements QueryEngine {
         List<Object> values = translated.values(parameters == null ? Map.of() : parameters);
         long limit = rowLimit <= 0 ? config.rowLimit() : Math.min(rowLimit, config.rowLimit());
         try (Connection c = connection()) {
-            List<FlowLogFile> listed = files.list(c);
+            List<FlowLogFile> listed;
+            try {
+                listed = files.list(c);
+            } catch (java.io.IOException e) {
+                throw new FlowwatchException("cannot list the flow-log directory " + config.path() + ": " + e, e);
+            }
             try (Statement s = c.createStatement()) {
                 s.execute(FlowLogView.create(listed));
             } catch (SQLException e) {
