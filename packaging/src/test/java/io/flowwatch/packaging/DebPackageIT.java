@@ -28,7 +28,7 @@ class DebPackageIT {
     private static final Pattern ENTRY = Pattern.compile("^(\\S+) \\S+\\s+\\d+ \\S+ \\S+ \\./(\\S*?)/?( -> (\\S+))?$");
     private static final List<String> PLUGINS = List.of("source-directory", "source-simulator", "rules-standard",
             "source-s3", "source-cloudwatch-logs", "notifier-sns", "notifier-alertmanager", "notifier-webhook", "notifier-slack",
-            "notifier-email");
+            "notifier-email", "query-duckdb", "query-athena");
 
     private static String dpkgDeb;
     private static Path deb;

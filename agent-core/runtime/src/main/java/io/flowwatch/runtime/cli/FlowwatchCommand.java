@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
 /** The top-level command; each subcommand is one class in this package. */
 @Command(name = "flowwatch", mixinStandardHelpOptions = true, versionProvider = FlowwatchCommand.Version.class,
         description = "Watches AWS VPC Flow Logs and tells people when traffic looks wrong.",
-        subcommands = {RunCommand.class, DemoCommand.class, ValidateCommand.class, ParseCommand.class,
-                PluginsCommand.class, TestRulesCommand.class, NotifyTestCommand.class, AthenaDdlCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, ValidateCommand.class, ParseCommand.class, QueryCommand.class,
+                PluginsCommand.class, TestRulesCommand.class, NotifyTestCommand.class, AthenaDdlCommand.class,
+                CommandLine.HelpCommand.class})
 public final class FlowwatchCommand implements Runnable {
 
     public static final int OK = 0;

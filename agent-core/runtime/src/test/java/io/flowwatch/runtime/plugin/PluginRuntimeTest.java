@@ -52,6 +52,7 @@ class PluginRuntimeTest {
         assertThat(c.problems()).isEmpty();
         assertThat(c.types(ExtensionKind.SOURCE)).contains("directory", "simulator", "cloudwatch-logs", "s3");
         assertThat(c.types(ExtensionKind.RULE_TYPE)).contains("frequency");
+        assertThat(c.types(ExtensionKind.QUERY_ENGINE)).contains("duckdb", "athena");
         assertThat(c.types(ExtensionKind.NOTIFIER)).contains("console", "file", "sns", "alertmanager", "webhook", "slack", "email");
         assertThat(c.find(ExtensionKind.SOURCE, "directory", SourceFactory.class)).get()
                 .extracting(PluginCatalog.Registered::pluginId).isEqualTo("source-directory");
