@@ -36,8 +36,8 @@ for n in 1000000 10000000; do
     java -cp "$jar" io.flowwatch.benchmarks.FlowLogGenerator "$dir" "$n" $((n / 100000)) >/dev/null
     touch "$dir/.done"
   fi
-  files=$(find "$dir" -name '*.log.gz' | sort)
-  echo "== $n records in $(echo "$files" | wc -l) gzip objects, $(du -sm "$dir" | cut -f1) MB compressed"
+  files=$(find "$dir" -name '*.log.gz' | sort | tr '\n' ' ')
+  echo "== $n records in $(echo $files | wc -w) gzip objects, $(du -sm "$dir" | cut -f1) MB compressed"
   timed "gunzip-baseline (GZIPInputStream, 1 thread)" java -cp "$jar" io.flowwatch.benchmarks.GunzipBaseline "$dir" 1
   timed "gunzip-baseline (GZIPInputStream, 2 threads)" java -cp "$jar" io.flowwatch.benchmarks.GunzipBaseline "$dir" 2
   timed "duckdb read_csv + rule-shaped aggregates (2 threads)" java -cp "$jar" io.flowwatch.benchmarks.DuckdbBaseline "$dir" 2
