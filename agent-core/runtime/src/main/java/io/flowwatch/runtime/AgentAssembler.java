@@ -82,7 +82,16 @@ public final class AgentAssembler {
         }
         Map<String, DeliverySettings> delivery = new LinkedHashMap<>();
         for (ComponentConfig c : config.notifiers().values()) {
-            delivery.put(c.name(), DeliverySettings.from(c.block(), c.path(), problems));
+            // The block's own delivery, then its type's defaults (a console needs no rate limit), then the runtime's.
+            Config block = c.block();
+            Optional<PluginCatalog.Registered<NotifierFactory>> reg = catalog.find(ExtensionKind.NOTIFIER, c.type(), NotifierFactory.class);
+            if (reg.isPresent()) {
+                block = block.withFallback(reg.get().defaults());
+            }
+            if (c.deliveryDefaults() != null) {
+                block = block.withFallback(c.deliveryDefaults().atKey("delivery"));
+            }
+            delivery.put(c.name(), DeliverySettings.from(block, c.path(), problems));
         }
         Map<String, QueryEngine> engines = new LinkedHashMap<>();
         for (ComponentConfig c : config.queryEngines().values()) {

@@ -279,15 +279,13 @@ public final class ConfigLoader {
                 continue;
             }
             Config block = ((ConfigObject) v).toConfig();
-            if (section.equals("notifiers")) {
-                // The runtime's own delivery settings, the same for every notifier type.
-                block = block.withFallback(fw.getConfig("notifier-delivery").atKey("delivery"));
-            }
             ConfigReader r = new ConfigReader(block, path);
             String type = r.string("type");
             problems.addAll(r.problems());
             if (type != null) {
-                out.put(name, new ComponentConfig(name, type, block, path, origin));
+                // Notifiers: the runtime's delivery settings apply below the block and its type's defaults.
+                Config delivery = section.equals("notifiers") ? fw.getConfig("notifier-delivery") : null;
+                out.put(name, new ComponentConfig(name, type, block, path, origin, delivery));
             }
         }
         return out;
