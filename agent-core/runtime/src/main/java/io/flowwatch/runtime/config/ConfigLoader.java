@@ -109,6 +109,9 @@ public final class ConfigLoader {
             problems.add(problemOf(e, file.toString()));
             return new Loaded(null, problems);
         }
+        if (!checkSections(merged, problems)) {
+            return new Loaded(null, problems);
+        }
         checkUnknownKeys(user, merged, problems);
         Config fw = merged.getConfig("flowwatch");
         ConfigReader r = new ConfigReader(fw, "flowwatch");
@@ -224,6 +227,33 @@ public final class ConfigLoader {
     public static Path defaultPluginsDir() {
         String home = System.getProperty("flowwatch.home");
         return home == null || home.isBlank() ? Paths.get("plugins") : Paths.get(home, "plugins");
+    }
+
+    /** The sections the loader walks as objects, below the root. */
+    private static final List<String> OBJECT_SECTIONS = List.of("rule-defaults", "notifier-delivery");
+
+    /**
+     * A scalar or list where the loader walks an object ({@code flowwatch = 1},
+     * {@code flowwatch.rule-defaults = 5}) is a located problem, not a WrongType thrown at the
+     * caller (found by ConfigLoaderFuzzTest). False when the config cannot be read further.
+     */
+    private static boolean checkSections(Config merged, List<Problem> problems) {
+        ConfigValue root = merged.getValue("flowwatch");
+        if (root.valueType() != ConfigValueType.OBJECT) {
+            problems.add(new Problem(ConfigReader.describe(root.origin()), "flowwatch",
+                    "expected an object flowwatch { ... }, got " + root.valueType().name().toLowerCase(java.util.Locale.ROOT)));
+            return false;
+        }
+        boolean ok = true;
+        for (String section : OBJECT_SECTIONS) {
+            ConfigValue v = ((ConfigObject) root).get(section);
+            if (v != null && v.valueType() != ConfigValueType.OBJECT) {
+                problems.add(new Problem(ConfigReader.describe(v.origin()), "flowwatch." + section,
+                        "expected an object " + section + " { ... }, got " + v.valueType().name().toLowerCase(java.util.Locale.ROOT)));
+                ok = false;
+            }
+        }
+        return ok;
     }
 
     private void checkUnknownKeys(Config user, Config merged, List<Problem> problems) {

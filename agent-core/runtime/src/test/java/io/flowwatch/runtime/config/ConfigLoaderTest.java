@@ -199,4 +199,16 @@ class ConfigLoaderTest {
         assertThat(loader(Map.of()).load(missing).problems()).extracting(Problem::toString).singleElement()
                 .asString().contains("flowwatch.http.tls.keystore: expected a readable PKCS12 keystore file").contains("does not exist");
     }
+
+    /** Found by ConfigLoaderFuzzTest: these threw ConfigException.WrongType at the caller. */
+    @Test
+    void aScalarWhereASectionBelongsIsAProblemNotAnException() {
+        for (String text : java.util.List.of("flowwatch = 1", "flowwatch { rule-defaults = 1 }",
+                "flowwatch { notifier-delivery = [], notifiers { n { type = console } } }")) {
+            ConfigLoader.Loaded loaded = loader(Map.of()).loadString(text + "\n", "agent.conf", dir.resolve("agent.conf"));
+            assertThat(loaded.config()).as(text).isNull();
+            assertThat(loaded.problems()).as(text).extracting(Problem::toString).singleElement().asString()
+                    .startsWith("agent.conf:1: flowwatch").contains("expected an object");
+        }
+    }
 }
