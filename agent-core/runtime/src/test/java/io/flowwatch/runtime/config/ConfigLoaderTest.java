@@ -211,4 +211,15 @@ class ConfigLoaderTest {
                     .startsWith("agent.conf:1: flowwatch").contains("expected an object");
         }
     }
+
+    /** Found by ConfigLoaderFuzzTest: a NUL in a path threw InvalidPathException at the caller. */
+    @Test
+    void aNulCharacterInAPathIsAProblemNotAnException() {
+        for (String key : java.util.List.of("rules = [\"rules.d/\\u0000*.conf\"]", "state-dir = \"st\\u0000ate\"",
+                "plugins-dir = \"p\\u0000\"", "http.tls { keystore = \"k\\u0000.p12\", keystore-password = abcd }")) {
+            ConfigLoader.Loaded loaded = loader(Map.of()).loadString("flowwatch { " + key + " }\n", "agent.conf", dir.resolve("agent.conf"));
+            assertThat(loaded.problems()).as(key).extracting(Problem::toString).singleElement().asString()
+                    .startsWith("agent.conf:1: flowwatch.").contains("Nul character not allowed");
+        }
+    }
 }
