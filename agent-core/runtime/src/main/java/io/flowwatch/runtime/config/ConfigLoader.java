@@ -17,7 +17,9 @@ import io.flowwatch.runtime.logging.SecretMasker;
 
 import java.io.IOException;
 import java.nio.file.FileSystems;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.Paths;
@@ -109,11 +111,15 @@ public final class ConfigLoader {
             problems.add(problemOf(e, file.toString()));
             return new Loaded(null, problems);
         }
+        if (!checkSections(merged, problems)) {
+            return new Loaded(null, problems);
+        }
         checkUnknownKeys(user, merged, problems);
         Config fw = merged.getConfig("flowwatch");
         ConfigReader r = new ConfigReader(fw, "flowwatch");
-        String stateDir = r.string("state-dir");
-        String pluginsDir = r.string("plugins-dir");
+        Path stateDir = path(r, "state-dir", r.string("state-dir"));
+        String pluginsDirText = r.string("plugins-dir");
+        Path pluginsDir = pluginsDirText == null || pluginsDirText.isBlank() ? null : path(r, "plugins-dir", pluginsDirText);
         boolean httpEnabled = r.bool("http.enabled");
         String bind = r.string("http.bind");
         int port = r.integer("http.port", 0, 65535);
@@ -140,8 +146,8 @@ public final class ConfigLoader {
         }
         checkRuleReferences(rules, sources.keySet(), notifiers.keySet(), problems);
 
-        AgentConfig config = new AgentConfig(file, Paths.get(stateDir == null ? "state" : stateDir),
-                pluginsDir == null || pluginsDir.isBlank() ? defaultPluginsDir() : Paths.get(pluginsDir),
+        AgentConfig config = new AgentConfig(file, stateDir == null ? Paths.get("state") : stateDir,
+                pluginsDir == null ? defaultPluginsDir() : pluginsDir,
                 new HttpConfig(httpEnabled, bind == null ? "127.0.0.1" : bind, port, basicAuth, tls), globs, lateness,
                 checkpointInterval, pollTimeout, sources, engines, notifiers, rules, watchRules);
         return new Loaded(config, problems);
@@ -185,7 +191,10 @@ public final class ConfigLoader {
             }
             return null;
         }
-        Path path = Paths.get(keystore);
+        Path path = path(r, "http.tls.keystore", keystore);
+        if (path == null) {
+            return null;
+        }
         if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
             r.problem("http.tls.keystore", "expected a readable PKCS12 keystore file, but " + path.toAbsolutePath()
                     + (Files.exists(path) ? " cannot be read" : " does not exist"));
@@ -224,6 +233,49 @@ public final class ConfigLoader {
     public static Path defaultPluginsDir() {
         String home = System.getProperty("flowwatch.home");
         return home == null || home.isBlank() ? Paths.get("plugins") : Paths.get(home, "plugins");
+    }
+
+    /**
+     * A path from config text. A character the file system cannot take (NUL) is a problem, not an
+     * InvalidPathException thrown at the caller (found by ConfigLoaderFuzzTest). Null for null.
+     */
+    private static Path path(ConfigReader r, String key, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Paths.get(value);
+        } catch (InvalidPathException e) {
+            r.problem(key, "expected a file path: " + e.getReason());
+            return null;
+        }
+    }
+
+    /** The sections the loader walks as objects, below the root. */
+    private static final List<String> OBJECT_SECTIONS = List.of("rule-defaults", "notifier-delivery");
+
+    /**
+     * A scalar or list where the loader walks an object ({@code flowwatch = 1},
+     * {@code flowwatch.rule-defaults = 5}) is a located problem, not a WrongType thrown at the
+     * caller (found by ConfigLoaderFuzzTest). False when the config cannot be read further.
+     */
+    private static boolean checkSections(Config merged, List<Problem> problems) {
+        ConfigValue root = merged.getValue("flowwatch");
+        if (root.valueType() != ConfigValueType.OBJECT) {
+            problems.add(new Problem(ConfigReader.describe(root.origin()), "flowwatch",
+                    "expected an object flowwatch { ... }, got " + root.valueType().name().toLowerCase(java.util.Locale.ROOT)));
+            return false;
+        }
+        boolean ok = true;
+        for (String section : OBJECT_SECTIONS) {
+            ConfigValue v = ((ConfigObject) root).get(section);
+            if (v != null && v.valueType() != ConfigValueType.OBJECT) {
+                problems.add(new Problem(ConfigReader.describe(v.origin()), "flowwatch." + section,
+                        "expected an object " + section + " { ... }, got " + v.valueType().name().toLowerCase(java.util.Locale.ROOT)));
+                ok = false;
+            }
+        }
+        return ok;
     }
 
     private void checkUnknownKeys(Config user, Config merged, List<Problem> problems) {
@@ -293,7 +345,14 @@ public final class ConfigLoader {
 
     /** Expands one glob (or plain path) relative to agent.conf's directory, sorted. */
     static List<Path> expand(Path base, String glob, Config fw, List<Problem> problems) {
-        Path pattern = base.resolve(glob).normalize();
+        Path pattern;
+        try {
+            pattern = base.resolve(glob).normalize();
+        } catch (InvalidPathException e) {
+            problems.add(new Problem(ConfigReader.describe(fw.getValue("rules").origin()), "flowwatch.rules",
+                    "expected a rule file path or glob: " + e.getReason()));
+            return List.of();
+        }
         String s = pattern.toString();
         int firstGlob = indexOfGlobChar(s);
         if (firstGlob < 0) {
@@ -312,6 +371,11 @@ public final class ConfigLoader {
         PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + s);
         try (Stream<Path> walk = Files.walk(root)) {
             return walk.filter(Files::isRegularFile).filter(matcher::matches).sorted().collect(Collectors.toList());
+        } catch (UncheckedIOException e) {
+            // The walk meets a directory it cannot read (or one that vanished) after it started.
+            problems.add(new Problem(ConfigReader.describe(fw.getValue("rules").origin()), "flowwatch.rules",
+                    "cannot list " + root + ": " + e.getCause().getMessage()));
+            return List.of();
         } catch (IOException e) {
             problems.add(new Problem(ConfigReader.describe(fw.getValue("rules").origin()), "flowwatch.rules",
                     "cannot list " + root + ": " + e.getMessage()));

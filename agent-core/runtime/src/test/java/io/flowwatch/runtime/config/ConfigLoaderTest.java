@@ -199,4 +199,27 @@ class ConfigLoaderTest {
         assertThat(loader(Map.of()).load(missing).problems()).extracting(Problem::toString).singleElement()
                 .asString().contains("flowwatch.http.tls.keystore: expected a readable PKCS12 keystore file").contains("does not exist");
     }
+
+    /** Found by ConfigLoaderFuzzTest: these threw ConfigException.WrongType at the caller. */
+    @Test
+    void aScalarWhereASectionBelongsIsAProblemNotAnException() {
+        for (String text : java.util.List.of("flowwatch = 1", "flowwatch { rule-defaults = 1 }",
+                "flowwatch { notifier-delivery = [], notifiers { n { type = console } } }")) {
+            ConfigLoader.Loaded loaded = loader(Map.of()).loadString(text + "\n", "agent.conf", dir.resolve("agent.conf"));
+            assertThat(loaded.config()).as(text).isNull();
+            assertThat(loaded.problems()).as(text).extracting(Problem::toString).singleElement().asString()
+                    .startsWith("agent.conf:1: flowwatch").contains("expected an object");
+        }
+    }
+
+    /** Found by ConfigLoaderFuzzTest: a NUL in a path threw InvalidPathException at the caller. */
+    @Test
+    void aNulCharacterInAPathIsAProblemNotAnException() {
+        for (String key : java.util.List.of("rules = [\"rules.d/\\u0000*.conf\"]", "state-dir = \"st\\u0000ate\"",
+                "plugins-dir = \"p\\u0000\"", "http.tls { keystore = \"k\\u0000.p12\", keystore-password = abcd }")) {
+            ConfigLoader.Loaded loaded = loader(Map.of()).loadString("flowwatch { " + key + " }\n", "agent.conf", dir.resolve("agent.conf"));
+            assertThat(loaded.problems()).as(key).extracting(Problem::toString).singleElement().asString()
+                    .startsWith("agent.conf:1: flowwatch.").contains("Nul character not allowed");
+        }
+    }
 }
