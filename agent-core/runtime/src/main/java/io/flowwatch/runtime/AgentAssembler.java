@@ -109,6 +109,17 @@ public final class AgentAssembler {
                 streaming.add(rc);
             }
         }
+        for (QueryRuleSpec q : queryRules) {
+            QueryEngine engine = engines.get(q.engine());
+            if (engine != null && q.sql() != null) {
+                try {
+                    engine.validate(q.sql(), java.util.Set.of("window_start", "window_end"));
+                } catch (Exception e) {
+                    problems.add(new Problem(originOf(q.rule().block(), "sql", q.rule().origin()), "rules[" + q.rule().name() + "].sql",
+                            "expected a query engine " + q.engine() + " accepts: " + e.getMessage()));
+                }
+            }
+        }
         List<BoundRule> rules = assembleRules(streaming, config.stateDir(), problems, previous);
         if (!problems.isEmpty()) {
             throw new FlowwatchException(problems);

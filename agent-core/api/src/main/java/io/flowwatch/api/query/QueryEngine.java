@@ -28,6 +28,18 @@ public interface QueryEngine extends AutoCloseable {
      */
     void execute(String sql, Map<String, Object> parameters, long rowLimit, RowSink sink) throws Exception;
 
+    /**
+     * Checks a statement without running it (syntax, tables, columns, parameter names), so a
+     * scheduled query rule with a bad query is refused at validation rather than failing every
+     * hour. Engines that cannot check cheaply (a remote engine that bills per query) keep this
+     * default, which accepts everything.
+     *
+     * @param parameters the names the statement may use as {@code ${name}}
+     * @throws Exception with the engine's own message when the statement is not valid
+     */
+    default void validate(String sql, java.util.Set<String> parameters) throws Exception {
+    }
+
     @Override
     default void close() throws Exception {
     }

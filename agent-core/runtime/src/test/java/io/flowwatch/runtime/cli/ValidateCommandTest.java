@@ -87,4 +87,29 @@ class ValidateCommandTest {
                 r + ":3: rules[b].type: expected one of the rules types the loaded plugins provide (cardinality, frequency, ip-list, metric-filter, new-value, query, spike), got 'nosuch'",
                 "6 problems found.");
     }
+
+    @Test
+    void aQueryRuleWhoseSqlTheEngineRefusesIsALocatedProblem() throws IOException {
+        Files.createDirectories(dir.resolve("logs"));
+        Files.writeString(dir.resolve("q.conf"), """
+                rules = [
+                  { name = top, type = query, engine = local, schedule = 1h
+                    sql = "SELECT srcadr, count(*) FROM flow_logs WHERE start >= ${window_start} AND start < ${window_end} GROUP BY 1"
+                    notify = [c] }
+                  { name = typo, type = query, engine = local
+                    sql = "SELECT 1 FROM flow_logs WHERE start >= ${window_begin} AND start < ${window_end}" }
+                ]
+                """);
+        Path p = conf("""
+                  rules = ["q.conf"]
+                  query-engines { local { type = duckdb, path = "%s" } }
+                  notifiers { c { type = console } }
+                """.formatted(dir.resolve("logs")));
+        int code = FlowwatchCommand.commandLine().execute("validate", "--config", p.toString());
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertThat(code).isEqualTo(2);
+        assertThat(e).contains(dir.resolve("q.conf") + ":3: rules[top].sql: expected a query engine local accepts:")
+                .contains("srcadr")
+                .contains(dir.resolve("q.conf") + ":6: rules[typo].sql: expected a query engine local accepts: unknown parameter ${window_begin}");
+    }
 }

@@ -105,6 +105,30 @@ final class DuckdbQueryEngine implements QueryEngine {
         }
     }
 
+    /** Prepares the statement over the current view (DuckDB binds tables and columns at prepare time) without running it. */
+    @Override
+    public void validate(String sql, java.util.Set<String> parameters) throws Exception {
+        SqlParameters translated = SqlParameters.translate(sql);
+        for (String name : translated.names()) {
+            if (!parameters.contains(name)) {
+                throw new FlowwatchException("unknown parameter ${" + name + "}; the query may use " + String.join(", ",
+                        parameters.stream().sorted().map(p -> "${" + p + "}").toList()));
+            }
+        }
+        try (Connection c = connection()) {
+            List<FlowLogFile> listed;
+            try {
+                listed = files.list(c);
+            } catch (java.io.IOException e) {
+                throw new FlowwatchException("cannot list the flow-log directory " + config.path() + ": " + e, e);
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute(FlowLogView.create(listed));
+            }
+            prepare(c, translated.sql()).close();
+        }
+    }
+
     /**
      * DuckDB's gzip errors do not say which file failed. Name it: check the files that were listed,
      * for a few seconds at most, those whose first line could not be read first.
