@@ -6,8 +6,11 @@ import io.flowwatch.api.rule.Rule;
 import io.flowwatch.api.rule.RuleOutput;
 import io.flowwatch.api.rule.RuleSpec;
 import io.flowwatch.api.rule.Signal;
+import io.flowwatch.api.rule.StateInput;
+import io.flowwatch.api.rule.StateOutput;
 import io.flowwatch.plugin.rules.predicate.RecordCondition;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -79,6 +82,32 @@ final class CardinalityRule implements Rule {
                     summary(key, n, tally.values.exact()), tally.samples);
         });
     }
+
+    @Override
+    public void saveState(StateOutput out) throws IOException {
+        windows.save(out, codec);
+    }
+
+    @Override
+    public void restoreState(StateInput in) throws IOException {
+        windows.restore(in, codec);
+    }
+
+    private final TumblingWindows.Codec<Tally> codec = new TumblingWindows.Codec<>() {
+        @Override
+        public void write(Tally t, StateOutput out) throws IOException {
+            t.values.save(out);
+            out.writeRecords(t.samples);
+        }
+
+        @Override
+        public Tally read(StateInput in) throws IOException {
+            Tally t = new Tally();
+            t.values.restore(in);
+            t.samples.addAll(in.readRecords());
+            return t;
+        }
+    };
 
     @Override
     public int trackedKeys() {

@@ -1,7 +1,11 @@
 package io.flowwatch.plugin.rules;
 
+import io.flowwatch.api.rule.StateInput;
+import io.flowwatch.api.rule.StateOutput;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.TgtHllType;
+
+import java.io.IOException;
 
 /**
  * Counts distinct 64-bit values: exactly in a primitive open-addressing set up to
@@ -88,6 +92,43 @@ final class DistinctCounter {
     /** True while the count is exact. */
     boolean exact() {
         return sketch == null;
+    }
+
+    /** Writes the count's content: the exact values, or the sketch in DataSketches' compact form. */
+    void save(StateOutput out) throws IOException {
+        out.writeBoolean(sketch != null);
+        if (sketch != null) {
+            out.writeBytes(sketch.toCompactByteArray());
+            return;
+        }
+        out.writeBoolean(hasZero);
+        out.writeInt(size - (hasZero ? 1 : 0));
+        for (long v : table) {
+            if (v != 0) {
+                out.writeLong(v);
+            }
+        }
+    }
+
+    /** Reads what {@link #save} wrote into this (new, empty) counter. */
+    void restore(StateInput in) throws IOException {
+        if (in.readBoolean()) {
+            try {
+                sketch = HllSketch.heapify(in.readBytes());
+            } catch (RuntimeException e) {
+                throw StateInput.corrupt("distinct-count sketch: " + e.getMessage());
+            }
+            table = null;
+            return;
+        }
+        boolean zero = in.readBoolean();
+        int n = in.readCount(exactLimit);
+        if (zero) {
+            add(0);
+        }
+        for (int i = 0; i < n; i++) {
+            add(in.readLong());
+        }
     }
 
     /** A 64-bit hash of a string's characters, so text values are counted like numbers. */

@@ -6,8 +6,11 @@ import io.flowwatch.api.rule.Rule;
 import io.flowwatch.api.rule.RuleOutput;
 import io.flowwatch.api.rule.RuleSpec;
 import io.flowwatch.api.rule.Signal;
+import io.flowwatch.api.rule.StateInput;
+import io.flowwatch.api.rule.StateOutput;
 import io.flowwatch.plugin.rules.predicate.RecordCondition;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -61,6 +64,32 @@ final class FrequencyRule implements Rule {
                 : new Signal(groupBy.labels(key), tally.count, s.threshold(), start, end,
                         summary(key, tally.count), tally.samples));
     }
+
+    @Override
+    public void saveState(StateOutput out) throws IOException {
+        windows.save(out, TALLY);
+    }
+
+    @Override
+    public void restoreState(StateInput in) throws IOException {
+        windows.restore(in, TALLY);
+    }
+
+    private static final TumblingWindows.Codec<Tally> TALLY = new TumblingWindows.Codec<>() {
+        @Override
+        public void write(Tally t, StateOutput out) throws IOException {
+            out.writeLong(t.count);
+            out.writeRecords(t.samples);
+        }
+
+        @Override
+        public Tally read(StateInput in) throws IOException {
+            Tally t = new Tally();
+            t.count = in.readLong();
+            t.samples.addAll(in.readRecords());
+            return t;
+        }
+    };
 
     @Override
     public int trackedKeys() {

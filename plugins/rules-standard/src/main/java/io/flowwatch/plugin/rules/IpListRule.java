@@ -8,6 +8,8 @@ import io.flowwatch.api.rule.Rule;
 import io.flowwatch.api.rule.RuleOutput;
 import io.flowwatch.api.rule.RuleSpec;
 import io.flowwatch.api.rule.Signal;
+import io.flowwatch.api.rule.StateInput;
+import io.flowwatch.api.rule.StateOutput;
 import io.flowwatch.plugin.rules.iplist.IpListFiles;
 import io.flowwatch.plugin.rules.iplist.IpParser;
 import io.flowwatch.plugin.rules.iplist.IpRanges;
@@ -220,6 +222,29 @@ final class IpListRule implements Rule {
                 it.remove();
             }
         }
+    }
+
+    @Override
+    public void saveState(StateOutput out) throws IOException {
+        out.writeLong(newestEventTime);
+        out.writeInt(firing.size());
+        for (Map.Entry<Map<String, String>, long[]> e : firing.entrySet()) { // least recently matched first
+            out.writeStringMap(e.getKey());
+            out.writeLong(e.getValue()[0]);
+        }
+    }
+
+    @Override
+    public void restoreState(StateInput in) throws IOException {
+        long newest = in.readLong();
+        int n = in.readCount(Integer.MAX_VALUE);
+        List<Map.Entry<Map<String, String>, long[]>> read = new ArrayList<>(Math.min(n, 1 << 16));
+        for (int i = 0; i < n; i++) {
+            read.add(Map.entry(new TreeMap<>(in.readStringMap()), new long[] {in.readLong()}));
+        }
+        newestEventTime = newest;
+        firing.clear();
+        read.forEach(e -> firing.put(e.getKey(), e.getValue()));
     }
 
     private void maybeReload() {

@@ -6,8 +6,11 @@ import io.flowwatch.api.rule.Rule;
 import io.flowwatch.api.rule.RuleOutput;
 import io.flowwatch.api.rule.RuleSpec;
 import io.flowwatch.api.rule.Signal;
+import io.flowwatch.api.rule.StateInput;
+import io.flowwatch.api.rule.StateOutput;
 import io.flowwatch.plugin.rules.predicate.RecordCondition;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -168,6 +171,63 @@ final class SpikeRule implements Rule {
         String summary = relative <= absolute ? relativeSummary(key, tally.sum, average) : absoluteSummary(key, tally.sum);
         return new Signal(groupBy.labels(key), tally.sum, bar, start, end, summary, tally.samples);
     }
+
+    @Override
+    public void saveState(StateOutput out) throws IOException {
+        out.writeInt(s.baselineWindows());
+        out.writeInt(history.size());
+        for (Map.Entry<List<String>, History> e : history.entrySet()) { // least recently seen first
+            History h = e.getValue();
+            out.writeStrings(e.getKey());
+            out.writeLong(h.first);
+            out.writeLong(h.last);
+            out.writeLong(h.total);
+            for (long v : h.sums) {
+                out.writeLong(v);
+            }
+        }
+        windows.save(out, TALLY);
+    }
+
+    @Override
+    public void restoreState(StateInput in) throws IOException {
+        int n = in.readInt();
+        if (n != s.baselineWindows()) {
+            throw StateInput.corrupt("baseline of " + n + " windows saved, " + s.baselineWindows() + " configured");
+        }
+        int keys = in.readCount(Integer.MAX_VALUE);
+        // Held aside until the windows are read too: a failure must leave the rule as created.
+        List<Map.Entry<List<String>, History>> read = new ArrayList<>(Math.min(keys, 1 << 16));
+        for (int i = 0; i < keys; i++) {
+            List<String> key = List.copyOf(in.readStrings());
+            History h = new History(n, in.readLong());
+            h.last = in.readLong();
+            h.total = in.readLong();
+            for (int j = 0; j < n; j++) {
+                h.sums[j] = in.readLong();
+            }
+            read.add(Map.entry(key, h));
+        }
+        windows.restore(in, TALLY);
+        history.clear();
+        read.forEach(e -> history.put(e.getKey(), e.getValue()));
+    }
+
+    private static final TumblingWindows.Codec<Tally> TALLY = new TumblingWindows.Codec<>() {
+        @Override
+        public void write(Tally t, StateOutput out) throws IOException {
+            out.writeLong(t.sum);
+            out.writeRecords(t.samples);
+        }
+
+        @Override
+        public Tally read(StateInput in) throws IOException {
+            Tally t = new Tally();
+            t.sum = in.readLong();
+            t.samples.addAll(in.readRecords());
+            return t;
+        }
+    };
 
     @Override
     public int trackedKeys() {

@@ -4,7 +4,10 @@ import io.flowwatch.api.PluginMetrics;
 import io.flowwatch.api.record.FlowRecord;
 import io.flowwatch.api.rule.RuleOutput;
 import io.flowwatch.api.rule.Signal;
+import io.flowwatch.api.rule.StateInput;
+import io.flowwatch.api.rule.StateOutput;
 
+import java.io.IOException;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -136,6 +139,71 @@ final class TumblingWindows<S> {
             resolveAll(out, lastClosedEnd + windowSeconds);
             lastClosedEnd += windowSeconds;
         }
+    }
+
+    /** How a rule's per-key state {@code S} is written to and read from a checkpoint. */
+    interface Codec<S> {
+        void write(S state, StateOutput out) throws IOException;
+
+        S read(StateInput in) throws IOException;
+    }
+
+    /**
+     * Writes the open windows (keys in least- to most-recently-seen order, so eviction order
+     * survives), the firing keys and how far event time got.
+     */
+    void save(StateOutput out, Codec<S> codec) throws IOException {
+        out.writeLong(windowSeconds);
+        out.writeLong(lastClosedEnd);
+        out.writeLong(newestEventTime);
+        out.writeLong(watermark);
+        out.writeInt(firing.size());
+        for (List<String> k : firing) {
+            out.writeStrings(k);
+        }
+        out.writeInt(windows.size());
+        for (Map.Entry<Long, LinkedHashMap<List<String>, S>> w : windows.entrySet()) {
+            out.writeLong(w.getKey());
+            out.writeInt(w.getValue().size());
+            for (Map.Entry<List<String>, S> e : w.getValue().entrySet()) {
+                out.writeStrings(e.getKey());
+                codec.write(e.getValue(), out);
+            }
+        }
+    }
+
+    /** Reads what {@link #save} wrote; on any problem throws and leaves this object as it was. */
+    void restore(StateInput in, Codec<S> codec) throws IOException {
+        long savedWindow = in.readLong();
+        if (savedWindow != windowSeconds) {
+            throw StateInput.corrupt("window of " + savedWindow + "s saved, " + windowSeconds + "s configured");
+        }
+        long closedEnd = in.readLong();
+        long newest = in.readLong();
+        long mark = in.readLong();
+        int nFiring = in.readCount(Integer.MAX_VALUE);
+        Set<List<String>> fired = new HashSet<>();
+        for (int i = 0; i < nFiring; i++) {
+            fired.add(List.copyOf(in.readStrings()));
+        }
+        int nWindows = in.readCount(Integer.MAX_VALUE);
+        TreeMap<Long, LinkedHashMap<List<String>, S>> read = new TreeMap<>();
+        for (int i = 0; i < nWindows; i++) {
+            long start = in.readLong();
+            int nKeys = in.readCount(Integer.MAX_VALUE);
+            LinkedHashMap<List<String>, S> keys = lruMap();
+            for (int j = 0; j < nKeys; j++) {
+                List<String> key = List.copyOf(in.readStrings());
+                keys.put(key, codec.read(in));
+            }
+            read.put(start, keys);
+        }
+        lastClosedEnd = closedEnd;
+        newestEventTime = newest;
+        watermark = mark;
+        firing = fired.isEmpty() ? Set.of() : fired;
+        windows.clear();
+        windows.putAll(read);
     }
 
     /** Keys held over all open windows. */

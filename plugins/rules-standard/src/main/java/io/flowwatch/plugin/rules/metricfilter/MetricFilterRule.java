@@ -6,7 +6,10 @@ import io.flowwatch.api.rule.Rule;
 import io.flowwatch.api.rule.RuleOutput;
 import io.flowwatch.api.rule.RuleSpec;
 import io.flowwatch.api.rule.Signal;
+import io.flowwatch.api.rule.StateInput;
+import io.flowwatch.api.rule.StateOutput;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -177,6 +180,90 @@ final class MetricFilterRule implements Rule {
     @Override
     public int trackedKeys() {
         return s.labels().isEmpty() ? -1 : children.size();
+    }
+
+    /**
+     * The alarm's open periods, its datapoint history and state. The metric counters are not
+     * saved: Prometheus expects a counter to start over when the process does.
+     */
+    @Override
+    public void saveState(StateOutput out) throws IOException {
+        if (a == null) {
+            return;
+        }
+        out.writeLong(a.periodSeconds());
+        out.writeInt(history.length);
+        for (double d : history) {
+            out.writeDouble(d);
+        }
+        out.writeRecords(lastSamples);
+        out.writeLong(nextPeriodStart);
+        out.writeBoolean(closedAny);
+        out.writeInt(emptyRun);
+        out.writeLong(newestEventTime);
+        out.writeString(state.name());
+        out.writeInt(open.size());
+        for (Map.Entry<Long, Period> e : open.entrySet()) {
+            Period p = e.getValue();
+            out.writeLong(e.getKey());
+            out.writeLong(p.count);
+            out.writeDouble(p.sum);
+            out.writeDouble(p.min);
+            out.writeDouble(p.max);
+            out.writeRecords(p.samples);
+        }
+    }
+
+    @Override
+    public void restoreState(StateInput in) throws IOException {
+        if (a == null) {
+            return;
+        }
+        long period = in.readLong();
+        int n = in.readInt();
+        if (period != a.periodSeconds() || n != history.length) {
+            throw StateInput.corrupt("alarm of " + n + " periods of " + period + "s saved, " + history.length + " of "
+                    + a.periodSeconds() + "s configured");
+        }
+        double[] h = new double[n];
+        for (int i = 0; i < n; i++) {
+            h[i] = in.readDouble();
+        }
+        List<FlowRecord> samples = in.readRecords();
+        long next = in.readLong();
+        boolean closed = in.readBoolean();
+        int empty = in.readInt();
+        long newest = in.readLong();
+        AlarmState st;
+        try {
+            st = AlarmState.valueOf(String.valueOf(in.readString()));
+        } catch (IllegalArgumentException e) {
+            throw StateInput.corrupt("alarm state: " + e.getMessage());
+        }
+        int periods = in.readCount(Integer.MAX_VALUE);
+        TreeMap<Long, Period> read = new TreeMap<>();
+        for (int i = 0; i < periods; i++) {
+            long start = in.readLong();
+            Period p = new Period();
+            p.count = in.readLong();
+            p.sum = in.readDouble();
+            p.min = in.readDouble();
+            p.max = in.readDouble();
+            p.samples.addAll(in.readRecords());
+            read.put(start, p);
+        }
+        System.arraycopy(h, 0, history, 0, n);
+        lastSamples = samples;
+        nextPeriodStart = next;
+        closedAny = closed;
+        emptyRun = empty;
+        newestEventTime = newest;
+        state = st;
+        open.clear();
+        open.putAll(read);
+        cachedStart = UNSET;
+        cachedPeriod = null;
+        exposeState();
     }
 
     /** The alarm's state, for tests and status. */
