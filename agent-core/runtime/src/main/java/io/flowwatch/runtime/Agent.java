@@ -9,6 +9,7 @@ import io.flowwatch.runtime.metrics.AgentMetrics;
 import io.flowwatch.runtime.metrics.PluginMetricsFacade;
 import io.flowwatch.runtime.notify.NotificationDispatcher;
 import io.flowwatch.runtime.pipeline.BoundRule;
+import io.flowwatch.runtime.pipeline.Checkpointer;
 import io.flowwatch.runtime.pipeline.RuleEngine;
 import io.flowwatch.runtime.pipeline.SourceRunner;
 import io.flowwatch.runtime.plugin.PluginCatalog;
@@ -115,7 +116,17 @@ public final class Agent implements AutoCloseable {
         StateDir.prepare(config.stateDir());
         prepare();
         sources = graph.sources();
-        engine = new RuleEngine(graph.rules(), config.allowedLateness(), metrics, new AlertStateStore(config.stateDir()));
+        Checkpointer checkpointer;
+        try {
+            checkpointer = new Checkpointer(new CheckpointStore(config.stateDir()), config.checkpointInterval(), clock, metrics);
+        } catch (java.io.IOException e) {
+            throw new io.flowwatch.api.FlowwatchException("state-dir " + config.stateDir() + ": cannot read the last checkpoint: "
+                    + e.getMessage() + " (move the file aside to start every source from its configured start)", e);
+        }
+        // Rules a reload kept already hold their state; the others go on from the last checkpoint.
+        checkpointer.restore(graph.rules().stream().filter(b -> !keptFromPrevious(b)).toList());
+        engine = new RuleEngine(graph.rules(), config.allowedLateness(), metrics, new AlertStateStore(config.stateDir()),
+                checkpointer);
         dispatcher = new NotificationDispatcher(graph.notifiers(), graph.delivery(), config.stateDir().resolve("outbox"), metrics,
                 recentAlerts);
         try {
@@ -131,10 +142,9 @@ public final class Agent implements AutoCloseable {
         if (config.http().enabled()) {
             http = HttpEndpoint.start(config.http(), registry, this::status);
         }
-        CheckpointStore checkpoints = new CheckpointStore(config.stateDir());
         for (Map.Entry<String, Source> e : sources.entrySet()) {
             SourceRunner runner = new SourceRunner(e.getKey(), e.getValue(), FlowFormat.DEFAULT, engine, dispatcher,
-                    checkpoints, metrics, clock, config.pollTimeout(), config.checkpointInterval(), once);
+                    metrics, clock, config.pollTimeout(), once);
             runners.add(runner);
             engine.register(e.getKey());
         }
@@ -143,13 +153,17 @@ public final class Agent implements AutoCloseable {
             threads.add(t);
             t.start();
         }
-        long kept = graph.rules().stream().filter(b -> previousRules.get(b.config().name()) != null
-                && previousRules.get(b.config().name()).rule() == b.rule()).count();
+        long kept = graph.rules().stream().filter(this::keptFromPrevious).count();
         log.info("agent: started with {} source(s), {} rule(s), {} notifier(s){}{}", sources.size(), graph.rules().size(),
                 graph.notifiers().size(), once ? " (once)" : "", previousRules.isEmpty() ? "" : "; " + kept + " rule(s) kept their state");
         if (sources.isEmpty()) {
             log.warn("agent: no sources configured; nothing to read (add one under flowwatch.sources)");
         }
+    }
+
+    private boolean keptFromPrevious(BoundRule b) {
+        BoundRule before = previousRules.get(b.config().name());
+        return before != null && before.rule() == b.rule();
     }
 
     /** Waits until every source thread has ended (with {@code --once}: all input read). */

@@ -6,6 +6,7 @@ import io.flowwatch.api.FlowwatchException;
 import io.flowwatch.runtime.config.AgentConfig;
 import io.flowwatch.runtime.config.ConfigLoader;
 import io.flowwatch.runtime.plugin.PluginRuntime;
+import io.flowwatch.runtime.state.CheckpointStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -150,7 +151,7 @@ class AgentOnceTest {
 
         assertThat(metric(agent, "flowwatch_records_malformed_total", "local")).isEqualTo(1);
         assertThat(metric(agent, "flowwatch_records_parsed_total", "local")).isEqualTo(301);
-        assertThat(dir.resolve("state/checkpoints/local.properties")).exists();
+        assertThat(new CheckpointStore(dir.resolve("state")).load().positions()).containsKey("local");
 
         // A restart resumes from the committed position: nothing is re-read, nothing re-alerted.
         Agent again = new Agent(config(0, false), plugins.catalog(), Clock.systemUTC(), true);

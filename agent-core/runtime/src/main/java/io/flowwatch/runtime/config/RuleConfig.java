@@ -24,6 +24,21 @@ public record RuleConfig(RuleSpec spec, List<String> sources, List<String> notif
         return spec.name();
     }
 
+    /**
+     * A hash of what a rule's saved state depends on (type, sources and the whole rule block), so
+     * a restart restores state only into the rule that wrote it, never into a changed one.
+     */
+    public String stateKey() {
+        String text = spec.type() + "\n" + sources + "\n"
+                + block.root().render(com.typesafe.config.ConfigRenderOptions.concise());
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java platform", e);
+        }
+    }
+
     /** Same rule apart from where it is written: a reload keeps such a rule's instance and state. */
     public boolean sameDefinition(RuleConfig other) {
         return other != null && spec.equals(other.spec) && sources.equals(other.sources) && notifiers.equals(other.notifiers)

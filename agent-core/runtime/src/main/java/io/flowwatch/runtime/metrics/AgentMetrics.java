@@ -35,6 +35,9 @@ public final class AgentMetrics {
     public final Gauge queryDuration;
     public final Counter checkpointsCommitted;
     public final Counter checkpointFailures;
+    public final Gauge checkpointDuration;
+    public final Counter ruleStateSaveFailures;
+    public final Counter ruleStateRestoreFailures;
     public final Counter configReloadFailures;
     public final Gauge buildInfo;
 
@@ -84,10 +87,20 @@ public final class AgentMetrics {
                 .labelNames("rule").register(registry);
         queryDuration = Gauge.build("flowwatch_query_duration_seconds", "Duration of the last run of a query rule.")
                 .labelNames("rule").register(registry);
-        checkpointsCommitted = Counter.build("flowwatch_checkpoints_committed_total", "Source positions written to state-dir.")
+        checkpointsCommitted = Counter.build("flowwatch_checkpoints_committed_total",
+                        "Checkpoints (source positions with rule state) written to state-dir that advanced a source's positions.")
                 .labelNames("source").register(registry);
-        checkpointFailures = Counter.build("flowwatch_checkpoint_failures_total", "Failed writes of source positions.")
+        checkpointFailures = Counter.build("flowwatch_checkpoint_failures_total",
+                        "Failed checkpoint writes while a source had positions to commit.")
                 .labelNames("source").register(registry);
+        checkpointDuration = Gauge.build("flowwatch_checkpoint_duration_seconds",
+                "Time the last checkpoint took to write, rule state included.").register(registry);
+        ruleStateSaveFailures = Counter.build("flowwatch_rule_checkpoint_save_failures_total",
+                "Checkpoints that left a rule's state out because the rule failed to save it.")
+                .labelNames("rule").register(registry);
+        ruleStateRestoreFailures = Counter.build("flowwatch_rule_checkpoint_restore_failures_total",
+                "Starts at which a rule's saved state could not be read, so it started fresh.")
+                .labelNames("rule").register(registry);
         configReloadFailures = Counter.build("flowwatch_config_reload_failure_total", "Reloads refused because the new config had problems.")
                 .register(registry);
         buildInfo = Gauge.build("flowwatch_build_info", "Always 1; the version label says which flowwatch runs.")

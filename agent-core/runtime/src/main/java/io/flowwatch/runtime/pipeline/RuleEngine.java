@@ -4,6 +4,7 @@ import io.flowwatch.api.notify.Alert;
 import io.flowwatch.api.record.FlowRecord;
 import io.flowwatch.api.rule.RuleOutput;
 import io.flowwatch.api.rule.Signal;
+import io.flowwatch.api.source.Position;
 import io.flowwatch.runtime.alert.AlertTracker;
 import io.flowwatch.runtime.metrics.AgentMetrics;
 import io.flowwatch.runtime.state.AlertStateStore;
@@ -17,6 +18,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Evaluates records of every source against the rules, one batch at a time, and keeps event
@@ -41,22 +46,106 @@ public final class RuleEngine {
     private volatile Map<String, Integer> trackedKeys = Map.of();
 
     private final AlertStateStore alertStore;
+    private final Checkpointer checkpointer;
+    // Positions of every source as far as its records were evaluated and their alerts handed over.
+    private final Map<String, Map<String, String>> positions = new TreeMap<>();
+    private final Set<String> uncommitted = new TreeSet<>();
+    private boolean endOfInput;
 
-    /** An engine whose alert state lives only in memory (tools, tests). */
+    /** An engine whose state lives only in memory (tools, tests). */
     public RuleEngine(List<BoundRule> rules, Duration allowedLateness, AgentMetrics metrics) {
-        this(rules, allowedLateness, metrics, null);
+        this(rules, allowedLateness, metrics, null, null);
     }
 
     /**
-     * @param alertStore where firing episodes survive restarts; read back here, written by {@link #saveAlertState}
+     * @param alertStore   where firing episodes survive restarts; read back here, written by {@link #saveAlertState}
+     * @param checkpointer where positions and rule state are committed together; the positions and
+     *                     watermark of its last checkpoint are taken over here (rule state is restored
+     *                     into the rules by {@link Checkpointer#restore} before)
      */
-    public RuleEngine(List<BoundRule> rules, Duration allowedLateness, AgentMetrics metrics, AlertStateStore alertStore) {
+    public RuleEngine(List<BoundRule> rules, Duration allowedLateness, AgentMetrics metrics, AlertStateStore alertStore,
+                      Checkpointer checkpointer) {
         this.rules = List.copyOf(rules);
         this.latenessSeconds = allowedLateness.toSeconds();
         this.metrics = metrics;
         this.alertStore = alertStore;
+        this.checkpointer = checkpointer;
         if (alertStore != null) {
             restoreAlertState();
+        }
+        if (checkpointer != null) {
+            checkpointer.last().positions().forEach((source, p) -> positions.put(source, new TreeMap<>(p)));
+            Long w = checkpointer.last().watermark();
+            if (w != null) {
+                watermark = w; // rules restored their own; this keeps the late-record count and metric right
+                metrics.watermark.set(w);
+            }
+        }
+    }
+
+    /** The committed positions of a source to open it at; empty when it never committed. */
+    public synchronized Map<String, String> positionsOf(String source) {
+        return Map.copyOf(positions.getOrDefault(source, Map.of()));
+    }
+
+    /**
+     * Evaluates a source's batch, hands its alerts to {@code deliver} (the durable outbox) and
+     * then takes the batch's positions as done, all under the one lock a checkpoint takes too: a
+     * checkpoint never holds rule state without the positions of the records in it, nor positions
+     * past alerts not yet handed over. Returns the alerts.
+     */
+    public synchronized List<Routed> process(String source, List<FlowRecord> records, List<Position> batchPositions,
+                                             Consumer<List<Routed>> deliver) {
+        List<Routed> out = records.isEmpty() ? List.of() : process(source, records);
+        if (!out.isEmpty()) {
+            deliver.accept(out);
+        }
+        if (!batchPositions.isEmpty()) {
+            Map<String, String> p = positions.computeIfAbsent(source, k -> new TreeMap<>());
+            for (Position pos : batchPositions) {
+                if (pos.offset() == null) {
+                    p.remove(pos.partition());
+                } else {
+                    p.put(pos.partition(), pos.offset());
+                }
+            }
+            uncommitted.add(source);
+        }
+        return out;
+    }
+
+    /** {@link #finish(String)}, with its alerts handed to {@code deliver} under the lock. */
+    public synchronized List<Routed> finish(String source, Consumer<List<Routed>> deliver) {
+        List<Routed> out = finish(source);
+        if (!out.isEmpty()) {
+            deliver.accept(out);
+        }
+        return out;
+    }
+
+    /**
+     * Commits a checkpoint when one is due (or {@code force}d, at shutdown) and a source has
+     * positions to commit: alert state first, then positions with every rule's state. A failure
+     * is logged and counted; the positions stay uncommitted and the next call tries again.
+     */
+    public synchronized void checkpoint(boolean force) {
+        if (checkpointer == null) {
+            return;
+        }
+        try {
+            if (uncommitted.isEmpty() || !(force || checkpointer.due())) {
+                return;
+            }
+            saveAlertState(); // alerts first: positions past them must not outlive a crash without them
+            boolean closedForGood = endOfInput || watermark == Long.MAX_VALUE;
+            checkpointer.commit(closedForGood ? null : watermark == Long.MIN_VALUE ? null : watermark, positions, rules,
+                    !closedForGood);
+            uncommitted.forEach(source -> metrics.checkpointsCommitted.labels(source).inc());
+            uncommitted.clear();
+        } catch (IOException e) {
+            // Keep going: positions stay in memory and the next checkpoint tries again. Data is re-read, not lost.
+            uncommitted.forEach(source -> metrics.checkpointFailures.labels(source).inc());
+            log.error("checkpoint: cannot write to state-dir: {}", e.toString());
         }
     }
 
@@ -185,6 +274,7 @@ public final class RuleEngine {
         finished.put(source, true);
         List<Routed> out = new ArrayList<>();
         if (finished.values().stream().allMatch(f -> f)) {
+            endOfInput = true;
             moveWatermark(Long.MAX_VALUE, out);
         } else {
             advance(out);

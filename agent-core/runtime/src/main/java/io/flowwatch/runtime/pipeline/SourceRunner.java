@@ -3,13 +3,11 @@ package io.flowwatch.runtime.pipeline;
 import io.flowwatch.api.record.FlowFormat;
 import io.flowwatch.api.record.FlowRecord;
 import io.flowwatch.api.source.LineChunk;
-import io.flowwatch.api.source.Position;
 import io.flowwatch.api.source.Source;
 import io.flowwatch.api.source.SourceBatch;
 import io.flowwatch.runtime.metrics.AgentMetrics;
 import io.flowwatch.runtime.notify.NotificationDispatcher;
 import io.flowwatch.runtime.parse.FlowLogParser;
-import io.flowwatch.runtime.state.CheckpointStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,15 +15,14 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * The pipeline of one source, on its own thread: poll → parse → evaluate → notify → commit.
- * Positions are committed only after the batch's alerts were handed to the notifiers, so a crash
- * re-reads, never skips. A failing source backs off and retries; it never stops the agent.
+ * Positions are committed by the engine's checkpoints, together with rule state and only after the
+ * batch's alerts were handed to the notifiers, so a crash re-reads into the state as it was, never
+ * skips. A failing source backs off and retries; it never stops the agent.
  */
 public final class SourceRunner implements Runnable {
 
@@ -37,11 +34,9 @@ public final class SourceRunner implements Runnable {
     private final FlowLogParser parser;
     private final RuleEngine engine;
     private final NotificationDispatcher dispatcher;
-    private final CheckpointStore checkpoints;
     private final AgentMetrics metrics;
     private final Clock clock;
     private final Duration pollTimeout;
-    private final Duration checkpointInterval;
     private final boolean once;
     private final RateLimitedLog malformedLog;
     private final CountDownLatch done = new CountDownLatch(1);
@@ -49,23 +44,17 @@ public final class SourceRunner implements Runnable {
     private volatile boolean stopping;
     private volatile boolean healthy = true;
     private volatile String lastError = "";
-    private final Map<String, String> positions = new HashMap<>();
-    private boolean dirty;
-    private long lastSaveMillis;
 
     public SourceRunner(String name, Source source, FlowFormat format, RuleEngine engine, NotificationDispatcher dispatcher,
-                        CheckpointStore checkpoints, AgentMetrics metrics, Clock clock, Duration pollTimeout,
-                        Duration checkpointInterval, boolean once) {
+                        AgentMetrics metrics, Clock clock, Duration pollTimeout, boolean once) {
         this.name = name;
         this.source = source;
         this.parser = new FlowLogParser(format);
         this.engine = engine;
         this.dispatcher = dispatcher;
-        this.checkpoints = checkpoints;
         this.metrics = metrics;
         this.clock = clock;
         this.pollTimeout = pollTimeout;
-        this.checkpointInterval = checkpointInterval;
         this.once = once;
         this.malformedLog = new RateLimitedLog(LoggerFactory.getLogger("io.flowwatch.records"), clock, 10);
     }
@@ -118,9 +107,8 @@ public final class SourceRunner implements Runnable {
                     backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
                     continue;
                 }
-                boolean alerted = process(batch);
-                // After alerts, commit at once: a crash then re-reads (and re-alerts) as little as possible.
-                maybeSave(batch.caughtUp() || alerted);
+                process(batch);
+                engine.checkpoint(false);
                 if (once && batch.caughtUp()) {
                     break;
                 }
@@ -128,9 +116,9 @@ public final class SourceRunner implements Runnable {
             if (once) {
                 // End of input: close every window. A daemon being stopped does not: its open windows
                 // are incomplete, and closing them would judge (e.g. "fewer than N") on partial data.
-                dispatcher.dispatch(engine.finish(name));
+                engine.finish(name, dispatcher::dispatch);
             }
-            save();
+            engine.checkpoint(true);
             log.info("source {}: stopped", name);
         } finally {
             try {
@@ -170,57 +158,21 @@ public final class SourceRunner implements Runnable {
         if (malformed[0] > 0) {
             metrics.recordsMalformed.labels(name).inc(malformed[0]);
         }
-        boolean alerted = false;
+        List<NotificationDispatcher.Routed> alerts = engine.process(name, records, batch.positions(), dispatcher::dispatch);
         if (!records.isEmpty()) {
-            List<NotificationDispatcher.Routed> alerts = engine.process(name, records);
-            dispatcher.dispatch(alerts);
-            alerted = !alerts.isEmpty();
             long newest = engine.newestEventTime(name);
             if (newest != Long.MIN_VALUE) {
                 metrics.sourceLag.labels(name).set(Math.max(0, clock.millis() / 1000.0 - newest));
             }
         }
-        for (Position p : batch.positions()) {
-            if (p.offset() == null) {
-                positions.remove(p.partition());
-            } else {
-                positions.put(p.partition(), p.offset());
-            }
-            dirty = true;
-        }
-        return alerted;
-    }
-
-    private void maybeSave(boolean caughtUp) {
-        if (dirty && (caughtUp || clock.millis() - lastSaveMillis >= checkpointInterval.toMillis())) {
-            save();
-        }
-    }
-
-    private void save() {
-        try {
-            engine.saveAlertState(); // alerts first: positions past them must not outlive a crash without them
-            if (!dirty) {
-                return;
-            }
-            checkpoints.save(name, positions);
-            dirty = false;
-            lastSaveMillis = clock.millis();
-            metrics.checkpointsCommitted.labels(name).inc();
-        } catch (IOException e) {
-            // Keep going: the positions stay in memory and the next save tries again. Data is re-read, not lost.
-            metrics.checkpointFailures.labels(name).inc();
-            log.error("source {}: cannot write checkpoint to state-dir: {}", name, e.toString());
-        }
+        return !alerts.isEmpty();
     }
 
     private boolean openWithRetry() {
         Duration backoff = Duration.ofSeconds(1);
         while (!stopping) {
             try {
-                Map<String, String> committed = checkpoints.load(name);
-                positions.putAll(committed);
-                source.open(committed);
+                source.open(engine.positionsOf(name));
                 metrics.sourceUp.labels(name).set(1);
                 return true;
             } catch (IOException | RuntimeException e) {

@@ -1,6 +1,7 @@
 package io.flowwatch.runtime.process;
 
 import io.flowwatch.runtime.TestPlugins;
+import io.flowwatch.runtime.state.CheckpointStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,7 +14,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 
@@ -131,10 +132,7 @@ class AgentProcessTest {
         assertThat(agent.exitValue()).as("exit code after SIGTERM; stderr:%n%s", stderr()).isZero();
         assertThat(stderr()).contains("agent: stopped");
 
-        Properties committed = new Properties();
-        try (var in = Files.newInputStream(dir.resolve("state/checkpoints/local.properties"))) {
-            committed.load(in);
-        }
+        Map<String, String> committed = new CheckpointStore(dir.resolve("state")).load().positions().get("local");
         assertThat(committed.toString()).contains("a_20251124T1200Z.log.gz").contains("b_20251124T1230Z.log.gz");
 
         int before = alerts().size();
