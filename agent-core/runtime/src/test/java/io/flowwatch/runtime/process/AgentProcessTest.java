@@ -320,4 +320,46 @@ class AgentProcessTest {
                 .containsPattern("DEBUG \\[[^]]+] o\\.p\\.")
                 .doesNotContain(SECRET);
     }
+
+    @Test
+    void aSecondAgentOnTheSameStateDirIsRefusedNamingTheDirAndTheHolderWhileToolsStillRun() throws Exception {
+        writeObject("a_20251124T1200Z.log.gz", T0, 150, T0 + 1300);
+        Path conf = config("alerts { type = file, path = \"" + dir.resolve("alerts.jsonl") + "\" }", "alerts");
+        Process first = start("run", "--config", conf.toString());
+        await(Duration.ofSeconds(30), "the first agent's alert", () -> alerts().stream().anyMatch(l -> l.contains("\"firing\"")));
+
+        Process second = new ProcessBuilder(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Dlogback.configurationFile=" + productionLogback(),
+                "io.flowwatch.runtime.Main", "run", "--config", conf.toString()))
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("second.txt").toFile()).start();
+        assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("the second agent gives up at once").isTrue();
+        String refused = Files.readString(dir.resolve("second.txt"));
+        assertThat(second.exitValue()).as(refused).isEqualTo(1);
+        assertThat(refused).contains("state-dir " + dir.resolve("state") + " is in use by another flowwatch agent (pid "
+                + first.pid() + ", lock " + dir.resolve("state/.lock") + ")").doesNotContain("agent: started");
+
+        // Tools that only read the config and rules do not take the lock.
+        for (List<String> tool : List.of(List.of("validate", "--config", conf.toString()),
+                List.of("plugins", "--config", conf.toString()))) {
+            List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), "io.flowwatch.runtime.Main"));
+            cmd.addAll(tool);
+            Process t = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("tool.txt").toFile()).start();
+            assertThat(t.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(t.exitValue()).as("%s: %s", tool, Files.readString(dir.resolve("tool.txt"))).isZero();
+        }
+
+        // The first agent carries on: a new file still raises an alert, and it stops cleanly.
+        assertThat(first.isAlive()).isTrue();
+        writeObject("b_20251124T1230Z.log.gz", T0 + 1800, 120, T0 + 3000);
+        await(Duration.ofSeconds(30), "the second episode", () -> alerts().stream().filter(l -> l.contains("\"firing\"")).count() == 2);
+        first.destroy();
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(first.exitValue()).as(stderr()).isZero();
+
+        // Its lock went with it: the next agent starts (once, reading nothing new).
+        Process after = start("run", "--config", conf.toString(), "--once");
+        assertThat(after.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(after.exitValue()).as(stderr()).isZero();
+    }
 }
