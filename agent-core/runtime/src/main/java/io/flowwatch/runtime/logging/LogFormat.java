@@ -9,7 +9,7 @@ import java.util.Locale;
  * The log format, chosen without editing logback.xml: {@code FLOWWATCH_LOG_FORMAT} in the
  * environment (or {@code -Dflowwatch.log.format}) names one of the values; unset, it is
  * {@link #JOURNAL} when stderr is systemd's journal and {@link #TEXT} otherwise. The names are
- * the appender names in conf/logback.xml.
+ * the {@code <format>} of each appender's {@link LogFormatFilter} in conf/logback.xml.
  */
 public enum LogFormat {
     /** Human-readable lines with a UTC timestamp. */
@@ -23,11 +23,6 @@ public enum LogFormat {
     public static final String ENV = "FLOWWATCH_LOG_FORMAT";
     /** The system property, for a JVM option; it wins over the environment. */
     public static final String PROPERTY = "flowwatch.log.format";
-
-    /** The appender name for this format in logback.xml. */
-    public String appenderName() {
-        return name().toLowerCase(Locale.ROOT);
-    }
 
     /**
      * Picks the format. {@code journalStream} is systemd's {@code JOURNAL_STREAM} ("device:inode"
@@ -53,9 +48,21 @@ public enum LogFormat {
         return TEXT;
     }
 
-    /** The format for this process, from its system properties, environment and stderr. */
+    private static volatile LogFormat current;
+
+    /** The format for this process, from its system properties, environment and stderr; decided once. */
     public static LogFormat current() {
-        return resolve(System.getProperty(PROPERTY), System.getenv(ENV), System.getenv("JOURNAL_STREAM"), stderrId(), System.err);
+        LogFormat f = current;
+        if (f == null) {
+            synchronized (LogFormat.class) {
+                f = current;
+                if (f == null) {
+                    f = resolve(System.getProperty(PROPERTY), System.getenv(ENV), System.getenv("JOURNAL_STREAM"), stderrId(), System.err);
+                    current = f;
+                }
+            }
+        }
+        return f;
     }
 
     /** "device:inode" of file descriptor 2, as systemd writes JOURNAL_STREAM; null where /proc is missing. */

@@ -268,6 +268,8 @@ class AgentProcessTest {
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as("stderr:%n%s", stderr()).isZero();
         assertThat(stderr()).doesNotContain(SECRET);
+        // Logback's own status lines (printed to stdout when it warns about its config) would break pipes such as `parse`.
+        assertThat(stdout()).doesNotContain("ch.qos.logback");
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         List<com.fasterxml.jackson.databind.JsonNode> lines = new ArrayList<>();
         for (String line : stderr().lines().toList()) {
