@@ -74,6 +74,8 @@ class DebPackageIT {
                 .containsExactlyInAnyOrderElementsOf(jars);
         assertThat(modes.get("/lib/systemd/system/flowwatch.service")).isEqualTo("-rw-r--r--");
         assertThat(modes).containsKey("/usr/share/doc/flowwatch/README.md");
+        assertThat(modes).containsEntry("/usr/share/flowwatch/prometheus/flowwatch-alerts.yml", "-rw-r--r--")
+                .containsEntry("/usr/share/flowwatch/grafana/flowwatch.json", "-rw-r--r--");
         assertThat(modes.keySet()).allMatch(p -> Stream.of("/usr/", "/etc/", "/lib/").anyMatch((p + "/")::startsWith),
                 "only /usr, /etc and /lib: state and logs are made by postinst");
     }
@@ -189,12 +191,16 @@ class DebPackageIT {
     }
 
     @Test
-    void thePackagedUnitIsTheVerifiedOne() throws Exception {
+    void thePackagedUnitAlertRulesAndDashboardAreTheCheckedOnes() throws Exception {
         Path root = tmp.resolve("root");
         Command.Result x = Command.run(List.of(Command.require("dpkg", "dpkg"), "--extract", deb.toString(), root.toString()));
         assertThat(x.exit()).as(x.err()).isZero();
         assertThat(root.resolve("lib/systemd/system/flowwatch.service"))
                 .hasSameTextualContentAs(Command.built("flowwatch.src.deb").resolve("systemd/flowwatch.service"));
+        assertThat(root.resolve("usr/share/flowwatch/prometheus/flowwatch-alerts.yml"))
+                .hasSameTextualContentAs(Command.built("flowwatch.prometheus.rules"));
+        assertThat(root.resolve("usr/share/flowwatch/grafana/flowwatch.json"))
+                .hasSameTextualContentAs(Command.built("flowwatch.grafana.dashboard"));
     }
 
     private static boolean guardedBySystemd(String script, String line) {

@@ -99,6 +99,7 @@ public final class AgentSupervisor {
             log.error("agent: the reloaded configuration failed to start ({}); restarting the previous one", SecretMasker.mask(e.getMessage()));
             replacement.shutdown(Duration.ofSeconds(1));
             agent.metrics().configReloadFailures.inc();
+            agent.metrics().configLastReloadSuccessful.set(0);
             Agent back = new Agent(agent.config(), catalog, clock, false, agent);
             back.start();
             agent = back;
@@ -106,12 +107,14 @@ public final class AgentSupervisor {
         }
         agent.closeRulesExcept(replacement.ruleInstances());
         agent = replacement;
+        agent.metrics().configLastReloadSuccessful.set(1);
         log.info("agent: reloaded {}", configFile);
         return true;
     }
 
     private boolean refuse(List<Problem> problems) {
         agent.metrics().configReloadFailures.inc();
+        agent.metrics().configLastReloadSuccessful.set(0);
         log.error("agent: reload refused, {} problem(s); the running configuration stays in force:", problems.size());
         for (Problem p : problems) {
             log.error("agent:   {}", SecretMasker.mask(p.toString()));

@@ -142,6 +142,7 @@ class AgentSupervisorTest {
         assertThat(supervisor.reload()).isFalse();
         assertThat(supervisor.agent()).isSameAs(running);
         assertThat(running.metrics().registry().getSampleValue("flowwatch_config_reload_failure_total")).isEqualTo(1.0);
+        assertThat(running.metrics().registry().getSampleValue("flowwatch_config_last_reload_successful")).isEqualTo(0.0);
 
         // The old rules still work.
         attack("a.log", T0, 150);
@@ -153,6 +154,11 @@ class AgentSupervisorTest {
                 return false;
             }
         });
+
+        // Fixed: the next reload takes it, and the gauge an operator alerts on says so.
+        rules(SSH);
+        assertThat(supervisor.reload()).isTrue();
+        assertThat(running.metrics().registry().getSampleValue("flowwatch_config_last_reload_successful")).isEqualTo(1.0);
     }
 
     @Test

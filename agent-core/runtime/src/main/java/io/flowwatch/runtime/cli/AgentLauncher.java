@@ -6,6 +6,8 @@ import io.flowwatch.runtime.AgentSupervisor;
 import io.flowwatch.runtime.config.AgentConfig;
 import io.flowwatch.runtime.config.ConfigLoader;
 import io.flowwatch.runtime.plugin.PluginRuntime;
+import io.flowwatch.runtime.state.StateDir;
+import io.flowwatch.runtime.state.StateDirLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -20,7 +22,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Runs an agent in the foreground for {@code run} and {@code demo}: loads plugins, starts, waits
  * for the end of input ({@code --once}) or SIGTERM/SIGINT, then shuts down cleanly and exits 0.
- * SIGHUP reloads the configuration (see {@link AgentSupervisor}).
+ * SIGHUP reloads the configuration (see {@link AgentSupervisor}). The state-dir is locked for the
+ * whole run ({@link StateDirLock}): a second agent on it is refused, exit 1.
  */
 final class AgentLauncher {
 
@@ -36,7 +39,21 @@ final class AgentLauncher {
             return FlowwatchCommand.USAGE;
         }
         AgentConfig config = loaded.config();
-        try (PluginRuntime plugins = PluginRuntime.load(config.pluginsDir())) {
+        StateDirLock lock;
+        try {
+            StateDir.prepare(config.stateDir());
+        } catch (FlowwatchException e) {
+            printProblems(err, e);
+            return FlowwatchCommand.USAGE;
+        }
+        try {
+            lock = StateDirLock.acquire(config.stateDir());
+        } catch (FlowwatchException e) {
+            // Not a config error (exit 2 stops systemd's restarts): the other agent may go away.
+            printProblems(err, e);
+            return FlowwatchCommand.FAILED;
+        }
+        try (lock; PluginRuntime plugins = PluginRuntime.load(config.pluginsDir())) {
             CountDownLatch stop = new CountDownLatch(1);
             // Handle TERM/INT ourselves: a JVM shutdown hook would exit 143, and systemd expects 0 after a clean stop.
             Signal.handle(new Signal("TERM"), s -> stop.countDown());

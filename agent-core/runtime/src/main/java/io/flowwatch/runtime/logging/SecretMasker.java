@@ -1,5 +1,8 @@
 package io.flowwatch.runtime.logging;
 
+import ch.qos.logback.core.encoder.JsonEscapeUtil;
+
+import java.nio.charset.Charset;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 
@@ -36,5 +39,26 @@ public final class SecretMasker {
             }
         }
         return out;
+    }
+
+    /**
+     * Masks an encoded log line; with {@code json}, also each secret in its JSON-escaped form. The
+     * line is returned as is (same array) when it holds no secret, the common case.
+     */
+    public static byte[] maskBytes(byte[] line, Charset charset, boolean json) {
+        if (SECRETS.isEmpty()) {
+            return line;
+        }
+        String text = new String(line, charset);
+        String out = mask(text);
+        if (json) {
+            for (String s : SECRETS) {
+                String escaped = JsonEscapeUtil.jsonEscapeString(s);
+                if (!escaped.equals(s) && out.contains(escaped)) {
+                    out = out.replace(escaped, MASK);
+                }
+            }
+        }
+        return out.equals(text) ? line : out.getBytes(charset);
     }
 }

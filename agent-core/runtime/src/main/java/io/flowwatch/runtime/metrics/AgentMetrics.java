@@ -39,6 +39,7 @@ public final class AgentMetrics {
     public final Counter ruleStateSaveFailures;
     public final Counter ruleStateRestoreFailures;
     public final Counter configReloadFailures;
+    public final Gauge configLastReloadSuccessful;
     public final Gauge buildInfo;
 
     public AgentMetrics(CollectorRegistry registry, boolean jvm) {
@@ -103,6 +104,12 @@ public final class AgentMetrics {
                 .labelNames("rule").register(registry);
         configReloadFailures = Counter.build("flowwatch_config_reload_failure_total", "Reloads refused because the new config had problems.")
                 .register(registry);
+        // A gauge besides the counter (as Prometheus has for itself): an alert on it stays firing
+        // until a reload succeeds, where one on the counter's increase would resolve by itself.
+        configLastReloadSuccessful = Gauge.build("flowwatch_config_last_reload_successful",
+                "1 when the last reload (or the start) took the configuration, 0 when the last reload was refused.")
+                .register(registry);
+        configLastReloadSuccessful.set(1);
         buildInfo = Gauge.build("flowwatch_build_info", "Always 1; the version label says which flowwatch runs.")
                 .labelNames("version").register(registry);
         if (jvm) {

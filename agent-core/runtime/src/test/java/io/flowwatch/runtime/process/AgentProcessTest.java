@@ -72,16 +72,23 @@ class AgentProcessTest {
     }
 
     Process start(String... args) throws IOException {
+        return start(java.util.Map.of(), args);
+    }
+
+    /** Starts the agent with {@code env} added to the environment (minus flowwatch's logging variables, set only by the test). */
+    Process start(java.util.Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 "-Dlogback.configurationFile=" + productionLogback(),
                 "io.flowwatch.runtime.Main"));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).directory(dir.toFile())
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
                 .redirectOutput(dir.resolve("stdout.txt").toFile())
-                .redirectError(dir.resolve("stderr.txt").toFile())
-                .start();
+                .redirectError(dir.resolve("stderr.txt").toFile());
+        pb.environment().keySet().removeAll(List.of("FLOWWATCH_LOG_FORMAT", "FLOWWATCH_LOG_LEVELS", "JOURNAL_STREAM"));
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     static Path productionLogback() {
@@ -241,12 +248,118 @@ class AgentProcessTest {
         Process ok = start("run", "--config", conf.toString(), "--once");
         assertThat(ok.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(ok.exitValue()).as("stderr:%n%s", stderr()).isZero();
-        assertThat(stderr()).contains("using token ****").contains("delivering with token ****").doesNotContain(SECRET);
+        assertThat(stderr()).contains("using token ****").contains("delivering with token ****")
+                .contains("IllegalStateException: receiver said: bad token ****").doesNotContain(SECRET);
 
         Path failing = config("vault { type = test-secret, token = \"" + SECRET + "\", fail = true }", "vault");
         Process bad = start("validate", "--config", failing.toString());
         assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(bad.exitValue()).isEqualTo(2);
         assertThat(stdout() + stderr()).contains("cannot reach https://hooks.invalid/****").doesNotContain(SECRET);
+    }
+
+    @Test
+    void jsonLogsAreOneObjectPerLineWithSecretsMasked() throws Exception {
+        writeObject("a_20251124T1200Z.log.gz", T0, 150, T0 + 1300);
+        Path conf = config("vault { type = test-secret, token = \"" + SECRET + "\" }", "vault");
+        Process p = start(java.util.Map.of("FLOWWATCH_LOG_FORMAT", "json"), "run", "--config", conf.toString(), "--once");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("stderr:%n%s", stderr()).isZero();
+        assertThat(stderr()).doesNotContain(SECRET);
+        // Logback's own status lines (printed to stdout when it warns about its config) would break pipes such as `parse`.
+        assertThat(stdout()).doesNotContain("ch.qos.logback");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<com.fasterxml.jackson.databind.JsonNode> lines = new ArrayList<>();
+        for (String line : stderr().lines().toList()) {
+            lines.add(json.readTree(line)); // throws on anything that is not one JSON object per line
+        }
+        assertThat(lines).allSatisfy(l -> assertThat(l.path("level").isTextual() && l.path("loggerName").isTextual()
+                && l.path("timestamp").isNumber()).as(l.toString()).isTrue());
+        assertThat(lines).anySatisfy(l -> assertThat(l.path("formattedMessage").asText()).isEqualTo("notifier vault: using token ****"));
+        assertThat(lines).anySatisfy(l -> assertThat(l.path("formattedMessage").asText()).startsWith("agent: started"));
+        assertThat(lines).anySatisfy(l -> assertThat(l.path("throwable").path("message").asText())
+                .isEqualTo("receiver said: bad token ****"));
+        assertThat(lines).anySatisfy(l -> assertThat(l.path("level").asText()).isEqualTo("WARN"));
+    }
+
+    @Test
+    void underJournaldLinesCarryASyslogPriorityAndNoTimestamp() throws Exception {
+        writeObject("a_20251124T1200Z.log.gz", T0, 150, T0 + 1300);
+        Path conf = config("vault { type = test-secret, token = \"" + SECRET + "\" }", "vault");
+        // systemd names the journal stream in JOURNAL_STREAM ("device:inode"); here stderr is a file, named the same way.
+        Path err = dir.resolve("stderr.txt");
+        Files.write(err, new byte[0]);
+        String stream = Files.getAttribute(err, "unix:dev") + ":" + Files.getAttribute(err, "unix:ino");
+        Process p = start(java.util.Map.of("JOURNAL_STREAM", stream), "run", "--config", conf.toString(), "--once");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("stderr:%n%s", stderr()).isZero();
+        assertThat(stderr()).doesNotContain(SECRET).doesNotContainPattern("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d");
+        assertThat(stderr().lines().filter(l -> !l.startsWith("\t") && !l.startsWith("java.")))
+                .allMatch(l -> l.matches("<[3467]>(ERROR|WARN |INFO |DEBUG|TRACE) \\[.*"));
+        assertThat(stderr()).contains("<6>INFO  [main] i.f.runtime.Agent - agent: started")
+                .contains("<4>WARN ").contains("delivering with token ****");
+
+        // A JOURNAL_STREAM inherited by a process whose stderr goes elsewhere does not count.
+        Process q = start(java.util.Map.of("JOURNAL_STREAM", "1:2"), "run", "--config", conf.toString(), "--once");
+        assertThat(q.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(stderr()).containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT\\S+ INFO  \\[main\\] i.f.runtime.Agent - agent: started");
+    }
+
+    @Test
+    void logLevelsPerLoggerComeFromTheEnvironmentAndABadEntryIsNamed() throws Exception {
+        writeObject("a_20251124T1200Z.log.gz", T0, 150, T0 + 1300);
+        Path conf = config("vault { type = test-secret, token = \"" + SECRET + "\" }", "vault");
+        Process p = start(java.util.Map.of("FLOWWATCH_LOG_LEVELS", "root=WARN, org.pf4j=DEBUG,noise=LOUD"),
+                "run", "--config", conf.toString(), "--once");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("stderr:%n%s", stderr()).isZero();
+        assertThat(stderr()).contains("flowwatch: FLOWWATCH_LOG_LEVELS: 'noise=LOUD': expected logger=LEVEL")
+                .doesNotContain("agent: started")        // INFO, under root=WARN
+                .contains("WARN  [").contains("delivering with token ****")
+                // over logback.xml's own <logger name="org.pf4j" level="WARN"/>
+                .containsPattern("DEBUG \\[[^]]+] o\\.p\\.")
+                .doesNotContain(SECRET);
+    }
+
+    @Test
+    void aSecondAgentOnTheSameStateDirIsRefusedNamingTheDirAndTheHolderWhileToolsStillRun() throws Exception {
+        writeObject("a_20251124T1200Z.log.gz", T0, 150, T0 + 1300);
+        Path conf = config("alerts { type = file, path = \"" + dir.resolve("alerts.jsonl") + "\" }", "alerts");
+        Process first = start("run", "--config", conf.toString());
+        await(Duration.ofSeconds(30), "the first agent's alert", () -> alerts().stream().anyMatch(l -> l.contains("\"firing\"")));
+
+        Process second = new ProcessBuilder(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Dlogback.configurationFile=" + productionLogback(),
+                "io.flowwatch.runtime.Main", "run", "--config", conf.toString()))
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("second.txt").toFile()).start();
+        assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("the second agent gives up at once").isTrue();
+        String refused = Files.readString(dir.resolve("second.txt"));
+        assertThat(second.exitValue()).as(refused).isEqualTo(1);
+        assertThat(refused).contains("state-dir " + dir.resolve("state") + " is in use by another flowwatch agent (pid "
+                + first.pid() + ", lock " + dir.resolve("state/.lock") + ")").doesNotContain("agent: started");
+
+        // Tools that only read the config and rules do not take the lock.
+        for (List<String> tool : List.of(List.of("validate", "--config", conf.toString()),
+                List.of("plugins", "--config", conf.toString()))) {
+            List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), "io.flowwatch.runtime.Main"));
+            cmd.addAll(tool);
+            Process t = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("tool.txt").toFile()).start();
+            assertThat(t.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(t.exitValue()).as("%s: %s", tool, Files.readString(dir.resolve("tool.txt"))).isZero();
+        }
+
+        // The first agent carries on: a new file still raises an alert, and it stops cleanly.
+        assertThat(first.isAlive()).isTrue();
+        writeObject("b_20251124T1230Z.log.gz", T0 + 1800, 120, T0 + 3000);
+        await(Duration.ofSeconds(30), "the second episode", () -> alerts().stream().filter(l -> l.contains("\"firing\"")).count() == 2);
+        first.destroy();
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(first.exitValue()).as(stderr()).isZero();
+
+        // Its lock went with it: the next agent starts (once, reading nothing new).
+        Process after = start("run", "--config", conf.toString(), "--once");
+        assertThat(after.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(after.exitValue()).as(stderr()).isZero();
     }
 }

@@ -39,6 +39,8 @@ public final class SecretHoldingNotifierFactory implements NotifierFactory {
         boolean fail = r.has("fail") && r.config().getBoolean("fail");
         r.throwIfProblems();
         log.info("notifier {}: using token {}", ctx.name(), token);
+        // An exception whose message holds the secret: its stack trace is logged too.
+        log.info("notifier {}: token check", ctx.name(), new IllegalStateException("receiver said: bad token " + token));
         if (fail) {
             throw new FlowwatchException("cannot reach https://hooks.invalid/" + token);
         }
