@@ -41,6 +41,8 @@ public final class FlowFormat {
     private final List<Column> columns;
     private final int[] indexByField;
     private final String spec;
+    private final boolean[] address;
+    private final int[] addressColumns;
 
     private FlowFormat(List<Column> columns) {
         this.columns = List.copyOf(columns);
@@ -60,6 +62,20 @@ public final class FlowFormat {
             sb.append("${").append(c.name()).append('}');
         }
         this.spec = sb.toString();
+        this.address = new boolean[this.columns.size()];
+        int n = 0;
+        for (int i = 0; i < address.length; i++) {
+            FlowField f = this.columns.get(i).field();
+            address[i] = f == FlowField.SRCADDR || f == FlowField.DSTADDR || f == FlowField.PKT_SRCADDR
+                    || f == FlowField.PKT_DSTADDR;
+            n += address[i] ? 1 : 0;
+        }
+        this.addressColumns = new int[n];
+        for (int i = 0, k = 0; i < address.length; i++) {
+            if (address[i]) {
+                addressColumns[k++] = i;
+            }
+        }
     }
 
     /** A format from plain field names; names must be valid field-name tokens and unique. */
@@ -190,6 +206,16 @@ public final class FlowFormat {
             }
         }
         return -1;
+    }
+
+    /** Whether the column holds an IP address ({@code srcaddr}, {@code dstaddr}, {@code pkt-srcaddr}, {@code pkt-dstaddr}). */
+    public boolean isAddressColumn(int column) {
+        return address[column];
+    }
+
+    /** The address columns, in order (shared: do not modify). */
+    int[] addressColumns() {
+        return addressColumns;
     }
 
     public boolean has(FlowField field) {

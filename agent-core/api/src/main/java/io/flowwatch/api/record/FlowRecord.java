@@ -14,6 +14,15 @@ public final class FlowRecord {
     /** Marker for an absent numeric value; AWS numbers are never negative. */
     public static final long ABSENT = Long.MIN_VALUE;
 
+    /*
+     * Address columns keep, in their otherwise unused number slot, the IPv4 value of their text:
+     * rules test addresses against networks for nearly every record, and a number is read where
+     * the text would have to be parsed again (from memory long gone cold when records are many).
+     * IPV4 | value for canonical dotted-quad text; NOT_IPV4 for anything else (IPv6, absent).
+     */
+    private static final long IPV4 = 1L << 32;
+    private static final long NOT_IPV4 = 1L << 33;
+
     private final FlowFormat format;
     private final long[] numbers;
     private final String[] strings;
@@ -39,6 +48,12 @@ public final class FlowRecord {
         Objects.requireNonNull(format, "format");
         if (numbers.length != format.size() || strings.length != format.size()) {
             throw new IllegalArgumentException("column arrays must have one slot per format column");
+        }
+        for (int col : format.addressColumns()) {
+            long code = numbers[col];
+            if (code != NOT_IPV4 && (code & ~0xffffffffL) != IPV4) {
+                numbers[col] = ipv4Code(strings[col]); // not given by the caller (the parser gives it)
+            }
         }
         int startIdx = format.indexOf(FlowField.START);
         long start = startIdx >= 0 ? numbers[startIdx] : ABSENT;
@@ -90,6 +105,90 @@ public final class FlowRecord {
             return v == ABSENT ? null : Long.toString(v);
         }
         return strings[column];
+    }
+
+    /**
+     * The IPv4 address in an address column ({@code srcaddr}, {@code dstaddr}, {@code pkt-srcaddr},
+     * {@code pkt-dstaddr}) as an unsigned 32-bit value, or -1 when it holds no IPv4 address in
+     * canonical dotted-quad form (IPv6, absent, or a column that is not an address column).
+     */
+    public long ipv4At(int column) {
+        long code = numbers[column];
+        return (code & ~0xffffffffL) == IPV4 && format.isAddressColumn(column) ? code & 0xffffffffL : -1;
+    }
+
+    /**
+     * The code a parser stores for an address column's text (see {@link #ofColumns}): lets a
+     * parser that already validated the bytes hand over the value instead of having it parsed
+     * again. Canonical dotted quads only: four decimal octets 0..255 without leading zeros.
+     */
+    public static long ipv4Code(CharSequence text) {
+        if (text == null) {
+            return NOT_IPV4;
+        }
+        long v = parseIpv4(text, 0, text.length());
+        return v < 0 ? NOT_IPV4 : IPV4 | v;
+    }
+
+    /** As {@link #ipv4Code(CharSequence)}, for ASCII bytes. */
+    public static long ipv4Code(byte[] b, int start, int end) {
+        long v = 0;
+        int parts = 0;
+        int i = start;
+        while (true) {
+            int from = i;
+            int octet = 0;
+            while (i < end && i - from < 3) {
+                int d = b[i] - '0';
+                if (d < 0 || d > 9) {
+                    break;
+                }
+                octet = octet * 10 + d;
+                i++;
+            }
+            int len = i - from;
+            if (len == 0 || octet > 255 || (len > 1 && b[from] == '0')) {
+                return NOT_IPV4;
+            }
+            v = (v << 8) | octet;
+            if (++parts == 4) {
+                return i == end ? IPV4 | v : NOT_IPV4;
+            }
+            if (i >= end || b[i] != '.') {
+                return NOT_IPV4;
+            }
+            i++;
+        }
+    }
+
+    private static long parseIpv4(CharSequence s, int start, int end) {
+        long v = 0;
+        int parts = 0;
+        int i = start;
+        while (true) {
+            int from = i;
+            int octet = 0;
+            while (i < end && i - from < 3) {
+                int d = s.charAt(i) - '0';
+                if (d < 0 || d > 9) {
+                    break;
+                }
+                octet = octet * 10 + d;
+                i++;
+            }
+            int len = i - from;
+            if (len == 0 || octet > 255 || (len > 1 && s.charAt(from) == '0')) {
+                return -1;
+            }
+            v = (v << 8) | octet;
+            if (++parts == 4) {
+                return i == end ? v : -1;
+            }
+            if (i >= end || s.charAt(i) != '.') {
+                return -1;
+            }
+            i++;
+        }
     }
 
     /** Boxed value of a column: Long for numeric columns, String otherwise, null when absent. */

@@ -111,7 +111,7 @@ public final class ConfigLoader {
             problems.add(problemOf(e, file.toString()));
             return new Loaded(null, problems);
         }
-        if (!checkSections(merged, problems)) {
+        if (!checkSections(merged, problems) || !defaultsApply(merged, problems)) {
             return new Loaded(null, problems);
         }
         checkUnknownKeys(user, merged, problems);
@@ -273,6 +273,34 @@ public final class ConfigLoader {
                 problems.add(new Problem(ConfigReader.describe(v.origin()), "flowwatch." + section,
                         "expected an object " + section + " { ... }, got " + v.valueType().name().toLowerCase(java.util.Locale.ROOT)));
                 ok = false;
+            }
+        }
+        return ok;
+    }
+
+    /**
+     * HOCON lets an object that replaces an earlier plain value (`flowwatch = 1` then
+     * `flowwatch { ... }`) hide every fallback, reference.conf included; then built-in defaults
+     * are silently gone. Reported once, at the hiding block, instead of as missing keys later.
+     */
+    private boolean defaultsApply(Config merged, List<Problem> problems) {
+        return defaultsApply(reference.getObject("flowwatch"), merged.getObject("flowwatch"), "flowwatch", problems);
+    }
+
+    private static boolean defaultsApply(ConfigObject ref, ConfigObject actual, String path, List<Problem> problems) {
+        Set<String> missing = new TreeSet<>(ref.keySet());
+        missing.removeAll(actual.keySet());
+        if (!missing.isEmpty()) {
+            problems.add(new Problem(ConfigReader.describe(actual.origin()), path, "this block replaces an earlier plain value of "
+                    + path + ", so the built-in defaults no longer apply (missing " + String.join(", ", missing)
+                    + "); remove the earlier value"));
+            return false;
+        }
+        boolean ok = true;
+        for (Map.Entry<String, ConfigValue> e : ref.entrySet()) {
+            ConfigValue v = actual.get(e.getKey());
+            if (e.getValue() instanceof ConfigObject r && v instanceof ConfigObject a) {
+                ok &= defaultsApply(r, a, path + "." + e.getKey(), problems);
             }
         }
         return ok;

@@ -181,13 +181,19 @@ public final class FlowLogParser {
                 pos = tokenEnd(b, pos, end);
                 int len = pos - tokStart;
                 if (len != 1 || b[tokStart] != '-') {
-                    String v = caches[col].get(b, tokStart, pos);
+                    StringCache cache = caches[col];
+                    String v = cache.get(b, tokStart, pos);
                     if (v == null) {
-                        // A value the cache has not seen: check it once, then keep it.
-                        if (kinds[col] == ADDR && !looksLikeAddress(b, tokStart, pos)) {
-                            return fieldProblem(format, col, b, start, end, tokStart, pos, "an IPv4 or IPv6 address");
+                        // A value the cache has not seen: check it once, then keep it (with its IPv4 value).
+                        if (kinds[col] == ADDR) {
+                            if (!looksLikeAddress(b, tokStart, pos)) {
+                                return fieldProblem(format, col, b, start, end, tokStart, pos, "an IPv4 or IPv6 address");
+                            }
+                            numbers[col] = FlowRecord.ipv4Code(b, tokStart, pos);
                         }
-                        v = caches[col].put(b, tokStart, pos);
+                        v = cache.put(b, tokStart, pos, numbers[col]);
+                    } else if (kinds[col] == ADDR) {
+                        numbers[col] = cache.lastCode();
                     }
                     strs[col] = v;
                 }
@@ -393,6 +399,7 @@ public final class FlowLogParser {
         private final long[] k2;
         private final int[] lens;
         private final String[] values;
+        private final long[] codes;
         private final int mask;
         // The key of the last get(), reused by put() on a miss.
         private long a;
@@ -406,6 +413,7 @@ public final class FlowLogParser {
             k2 = new long[1 << bits];
             lens = new int[1 << bits];
             values = new String[1 << bits];
+            codes = new long[1 << bits];
             mask = (1 << bits) - 1;
         }
 
@@ -427,8 +435,8 @@ public final class FlowLogParser {
             return null;
         }
 
-        /** Decodes the bytes of the last {@link #get} miss and caches them. */
-        String put(byte[] b, int start, int end) {
+        /** Decodes the bytes of the last {@link #get} miss and caches them, with a number derived from them. */
+        String put(byte[] b, int start, int end, long code) {
             String s = decode(b, start, end);
             if (slot >= 0) {
                 k0[slot] = a;
@@ -436,8 +444,14 @@ public final class FlowLogParser {
                 k2[slot] = c;
                 lens[slot] = end - start;
                 values[slot] = s;
+                codes[slot] = code;
             }
             return s;
+        }
+
+        /** The number stored with the String the last {@link #get} returned. */
+        long lastCode() {
+            return codes[slot];
         }
 
         /** Up to 8 bytes from {@code from} (stopping at {@code end}), little-endian, zero-padded. */

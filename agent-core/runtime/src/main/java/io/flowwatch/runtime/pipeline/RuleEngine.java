@@ -2,6 +2,7 @@ package io.flowwatch.runtime.pipeline;
 
 import io.flowwatch.api.notify.Alert;
 import io.flowwatch.api.record.FlowRecord;
+import io.flowwatch.api.rule.Rule;
 import io.flowwatch.api.rule.RuleOutput;
 import io.flowwatch.api.rule.Signal;
 import io.flowwatch.api.source.Position;
@@ -40,6 +41,7 @@ public final class RuleEngine {
     private final long latenessSeconds;
     private final AgentMetrics metrics;
     private final Map<String, Long> newestBySource = new HashMap<>();
+    private final Map<String, BoundRule[]> rulesReading = new HashMap<>();
     private final Map<String, Boolean> finished = new HashMap<>();
     private long watermark = Long.MIN_VALUE;
     // Published after each batch for the status page: rules are single-threaded, HTTP threads must not call them.
@@ -213,33 +215,36 @@ public final class RuleEngine {
         List<Routed> out = new ArrayList<>();
         long newest = newestBySource.getOrDefault(source, Long.MIN_VALUE);
         long late = 0;
-        for (BoundRule b : rules) {
-            if (!b.reads(source)) {
-                continue;
-            }
-            Collector c = new Collector(b, out);
-            int evaluated = 0;
-            for (FlowRecord r : records) {
-                try {
-                    b.rule().onRecord(r, c);
-                } catch (RuntimeException e) {
-                    // A rule bug must not take the agent down or block the source; say which rule and record.
-                    log.error("rule {}: failed on record '{}': {}", b.config().name(), r.toLine(), e.toString());
-                }
-                evaluated++;
-            }
-            metrics.ruleEvaluations.labels(b.config().name()).inc(evaluated);
+        BoundRule[] bound = rulesReading.computeIfAbsent(source,
+                k -> rules.stream().filter(b -> b.reads(k)).toArray(BoundRule[]::new));
+        int n = bound.length;
+        Rule[] instances = new Rule[n];
+        Collector[] collectors = new Collector[n];
+        for (int i = 0; i < n; i++) {
+            instances[i] = bound[i].rule();
+            collectors[i] = new Collector(bound[i], out);
         }
+        // Record by record, every rule in turn: each record is fetched from memory once, not once per rule.
+        long mark = watermark;
         for (FlowRecord r : records) {
             long t = r.eventTime();
             if (t != FlowRecord.ABSENT) {
-                if (t > newest) {
-                    newest = t;
-                }
-                if (watermark != Long.MIN_VALUE && t < watermark) {
+                newest = Math.max(newest, t);
+                if (mark != Long.MIN_VALUE && t < mark) {
                     late++;
                 }
             }
+            for (int i = 0; i < n; i++) {
+                try {
+                    instances[i].onRecord(r, collectors[i]);
+                } catch (RuntimeException e) {
+                    // A rule bug must not take the agent down or block the source; say which rule and record.
+                    log.error("rule {}: failed on record '{}': {}", bound[i].config().name(), r.toLine(), e.toString());
+                }
+            }
+        }
+        for (BoundRule b : bound) {
+            metrics.ruleEvaluations.labels(b.config().name()).inc(records.size());
         }
         if (late > 0) {
             metrics.lateRecords.labels(source).inc(late);

@@ -212,6 +212,17 @@ class ConfigLoaderTest {
         }
     }
 
+    /** Found by ConfigLoaderFuzzTest: a block replacing a plain value hides reference.conf, and a key lookup threw. */
+    @Test
+    void aBlockThatHidesTheBuiltInDefaultsIsOneProblemNotAnException() {
+        for (String text : java.util.List.of("flowwatch = 1\nflowwatch { rules = [] }", "flowwatch.http = 1\nflowwatch.http { port = 80 }")) {
+            ConfigLoader.Loaded loaded = loader(Map.of()).loadString(text + "\n", "agent.conf", dir.resolve("agent.conf"));
+            assertThat(loaded.config()).as(text).isNull();
+            assertThat(loaded.problems()).as(text).extracting(Problem::toString).singleElement().asString()
+                    .startsWith("agent.conf:2: flowwatch").contains("built-in defaults no longer apply").contains("missing ");
+        }
+    }
+
     /** Found by ConfigLoaderFuzzTest: a NUL in a path threw InvalidPathException at the caller. */
     @Test
     void aNulCharacterInAPathIsAProblemNotAnException() {

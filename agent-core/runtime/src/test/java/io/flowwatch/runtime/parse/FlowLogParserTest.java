@@ -75,6 +75,19 @@ class FlowLogParserTest {
     }
 
     @Test
+    void addressesCarryTheirIpv4ValueWhetherTheCacheHadThemOrNot() {
+        String line = "2 123456789010 eni-1 172.31.16.139 2001:db8::5 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n";
+        Collected c = parse(null, line + line + line.replace("172.31.16.139", "010.0.0.1"));
+        int src = FlowFormat.DEFAULT.indexOf(FlowField.SRCADDR);
+        int dst = FlowFormat.DEFAULT.indexOf(FlowField.DSTADDR);
+        assertThat(c.records.get(0).ipv4At(src)).as("first seen").isEqualTo(0xac1f108bL);
+        assertThat(c.records.get(1).ipv4At(src)).as("from the cache").isEqualTo(0xac1f108bL);
+        assertThat(c.records.get(1).ipv4At(dst)).as("IPv6").isEqualTo(-1);
+        assertThat(c.records.get(2).ipv4At(src)).as("leading zero: not canonical").isEqualTo(-1);
+        assertThat(c.records.get(2).getString(FlowField.SRCADDR)).isEqualTo("010.0.0.1");
+    }
+
+    @Test
     void parsesIpv6Addresses() {
         FlowRecord r = parse(null, "2 123456789010 eni-1235b8ca123456789 2001:db8:1234:a100:8d6e:3477:df66:f105 2001:db8:1234:a102:3304:8879:34cf:4071 34892 22 6 54 8855 1477913708 1477913820 ACCEPT OK").records.get(0);
         assertThat(r.getString(FlowField.SRCADDR)).isEqualTo("2001:db8:1234:a100:8d6e:3477:df66:f105");

@@ -128,7 +128,8 @@ final class IpListRule implements Rule {
         if (address == null) {
             return;
         }
-        IpRanges.Entry hit = lookup(address);
+        long v4 = record.ipv4At(col); // the parser's value: no text to parse or memoise
+        IpRanges.Entry hit = v4 >= 0 ? ranges.findV4(v4) : lookup(address);
         // The record condition runs only on a hit: list lookups are cheaper than most conditions.
         if (hit == null || !s.when().test(record)) {
             return;

@@ -157,9 +157,11 @@ final class CelFlowLibrary {
         }
         // Parsed once for the three networks, not once per network.
         long v4 = IpPrefix.parseV4(addr);
-        if (v4 < 0) {
-            return false;
-        }
+        return v4 >= 0 && isPrivateV4(v4);
+    }
+
+    /** {@link #isPrivate} for an IPv4 address already parsed to its 32-bit value. */
+    static boolean isPrivateV4(long v4) {
         for (IpPrefix p : PRIVATE_V4) {
             if (p.containsV4(v4)) {
                 return true;

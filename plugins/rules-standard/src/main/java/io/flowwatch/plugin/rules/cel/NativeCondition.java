@@ -606,8 +606,17 @@ final class NativeCondition {
 
         abstract boolean test(String address);
 
+        /** The same test for an IPv4 address as a number (the parser's value; no text to parse). */
+        abstract boolean testV4(long address);
+
         @Override
         final int eval(FlowRecord r) {
+            if (a.ref != null && a.ref.column >= 0) {
+                long v4 = r.ipv4At(a.ref.column);
+                if (v4 >= 0) {
+                    return bool(testV4(v4));
+                }
+            }
             String x = a.value(r);
             if (x == null) {
                 return UNKNOWN;
@@ -637,6 +646,11 @@ final class NativeCondition {
         boolean test(String address) {
             return prefix.contains(address);
         }
+
+        @Override
+        boolean testV4(long address) {
+            return prefix.containsV4(address);
+        }
     }
 
     private static final class IsPrivate extends AddressTest {
@@ -647,6 +661,11 @@ final class NativeCondition {
         @Override
         boolean test(String address) {
             return CelFlowLibrary.isPrivate(address);
+        }
+
+        @Override
+        boolean testV4(long address) {
+            return CelFlowLibrary.isPrivateV4(address);
         }
     }
 }
