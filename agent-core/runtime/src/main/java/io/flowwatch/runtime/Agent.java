@@ -115,7 +115,7 @@ public final class Agent implements AutoCloseable {
         StateDir.prepare(config.stateDir());
         prepare();
         sources = graph.sources();
-        engine = new RuleEngine(graph.rules(), config.allowedLateness(), metrics, new AlertStateStore(config.stateDir()));
+        engine = new RuleEngine(graph.rules(), config.allowedLateness(), metrics, new AlertStateStore(config.stateDir(), metrics));
         dispatcher = new NotificationDispatcher(graph.notifiers(), graph.delivery(), config.stateDir().resolve("outbox"), metrics,
                 recentAlerts);
         try {
@@ -131,7 +131,7 @@ public final class Agent implements AutoCloseable {
         if (config.http().enabled()) {
             http = HttpEndpoint.start(config.http(), registry, this::status);
         }
-        CheckpointStore checkpoints = new CheckpointStore(config.stateDir());
+        CheckpointStore checkpoints = new CheckpointStore(config.stateDir(), metrics);
         for (Map.Entry<String, Source> e : sources.entrySet()) {
             SourceRunner runner = new SourceRunner(e.getKey(), e.getValue(), FlowFormat.DEFAULT, engine, dispatcher,
                     checkpoints, metrics, clock, config.pollTimeout(), config.checkpointInterval(), once);

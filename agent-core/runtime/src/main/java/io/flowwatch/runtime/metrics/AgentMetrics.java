@@ -35,6 +35,7 @@ public final class AgentMetrics {
     public final Gauge queryDuration;
     public final Counter checkpointsCommitted;
     public final Counter checkpointFailures;
+    public final Counter stateWriteFailures;
     public final Counter configReloadFailures;
     public final Gauge buildInfo;
 
@@ -88,6 +89,9 @@ public final class AgentMetrics {
                 .labelNames("source").register(registry);
         checkpointFailures = Counter.build("flowwatch_checkpoint_failures_total", "Failed writes of source positions.")
                 .labelNames("source").register(registry);
+        stateWriteFailures = Counter.build("flowwatch_state_write_failures_total",
+                "Failed writes to state-dir (disk full, I/O error), by file: checkpoint, outbox or alert-state. Each is retried.")
+                .labelNames("file").register(registry);
         configReloadFailures = Counter.build("flowwatch_config_reload_failure_total", "Reloads refused because the new config had problems.")
                 .register(registry);
         buildInfo = Gauge.build("flowwatch_build_info", "Always 1; the version label says which flowwatch runs.")

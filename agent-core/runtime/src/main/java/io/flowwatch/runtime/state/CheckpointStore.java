@@ -1,5 +1,7 @@
 package io.flowwatch.runtime.state;
 
+import io.flowwatch.runtime.metrics.AgentMetrics;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,9 +20,16 @@ import java.util.TreeMap;
 public final class CheckpointStore {
 
     private final Path dir;
+    private final AgentMetrics metrics;
 
     public CheckpointStore(Path stateDir) {
+        this(stateDir, null);
+    }
+
+    /** @param metrics where failed writes are counted ({@code flowwatch_state_write_failures_total{file="checkpoint"}}), or null */
+    public CheckpointStore(Path stateDir, AgentMetrics metrics) {
         this.dir = stateDir.resolve("checkpoints");
+        this.metrics = metrics;
     }
 
     /** The committed positions of a source; empty when it never committed. */
@@ -42,7 +51,10 @@ public final class CheckpointStore {
         return Collections.unmodifiableMap(out);
     }
 
-    /** Replaces a source's committed positions atomically. */
+    /**
+     * Replaces a source's committed positions atomically. When the write fails (disk full) the
+     * file keeps the previous positions and the exception names state-dir, the file and the cause.
+     */
     public void save(String source, Map<String, String> positions) throws IOException {
         Properties p = new Properties() {
             private static final long serialVersionUID = 1L;
@@ -64,7 +76,16 @@ public final class CheckpointStore {
         p.putAll(positions);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         p.store(out, "flowwatch committed positions of source " + source);
-        AtomicFiles.write(fileOf(source), out.toByteArray());
+        Path file = fileOf(source);
+        try {
+            AtomicFiles.write(file, out.toByteArray());
+        } catch (IOException e) {
+            if (metrics != null) {
+                metrics.stateWriteFailures.labels("checkpoint").inc();
+            }
+            throw new IOException("state-dir: cannot write checkpoint " + file + ": " + StateDir.reason(e)
+                    + " (the previous positions stay committed; the batch will be re-read, not lost)", e);
+        }
     }
 
     private Path fileOf(String source) {
