@@ -267,11 +267,14 @@ class ReceiverOutageProcessTest {
 
     /** A labelled sample from the agent's /metrics; -1 when the agent does not answer (yet). */
     static double metric(int port, String name, String notifier) {
+        return metric(port, name, "notifier", notifier);
+    }
+
+    /** A sample with one label from the agent's /metrics; 0 when absent, -1 when the agent does not answer (yet). */
+    static double metric(int port, String name, String label, String value) {
         try {
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            Matcher m = Pattern.compile("(?m)^" + name + "\\{notifier=\"" + notifier + "\",?\\} (\\S+)$").matcher(r.body());
+            HttpResponse<String> r = get(port, "/metrics");
+            Matcher m = Pattern.compile("(?m)^" + name + "\\{" + label + "=\"" + Pattern.quote(value) + "\",?\\} (\\S+)$").matcher(r.body());
             return m.find() ? Double.parseDouble(m.group(1)) : 0;
         } catch (IOException e) {
             return -1;
@@ -279,6 +282,11 @@ class ReceiverOutageProcessTest {
             Thread.currentThread().interrupt();
             return -1;
         }
+    }
+
+    static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static void sleepUntil(long nanos) throws InterruptedException {
