@@ -56,6 +56,8 @@ public final class Agent implements AutoCloseable {
     private Map<String, Source> sources = Map.of();
     private RecentAlerts recentAlerts;
     private Instant startedAt;
+    private SourceHealth health;
+    private java.util.concurrent.ScheduledExecutorService healthTicker;
 
     private AgentAssembler.Assembled graph;
 
@@ -128,6 +130,7 @@ public final class Agent implements AutoCloseable {
             queryRules = new QueryRuleRunner(graph.queryRules(), graph.queryEngines(), dispatcher, metrics, clock);
             queryRules.start();
         }
+        health = new SourceHealth(config.http().health());
         if (config.http().enabled()) {
             http = HttpEndpoint.start(config.http(), registry, this::status);
         }
@@ -142,6 +145,16 @@ public final class Agent implements AutoCloseable {
             Thread t = new Thread(r, "source-" + r.name());
             threads.add(t);
             t.start();
+        }
+        if (http != null) {
+            // Failing-since needs watching between requests, and the lag gauge has to grow while a
+            // source delivers nothing (the runner sets it only when records arrive).
+            healthTicker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "health");
+                t.setDaemon(true);
+                return t;
+            });
+            healthTicker.scheduleWithFixedDelay(this::observeSources, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         }
         long kept = graph.rules().stream().filter(b -> previousRules.get(b.config().name()) != null
                 && previousRules.get(b.config().name()).rule() == b.rule()).count();
@@ -194,6 +207,10 @@ public final class Agent implements AutoCloseable {
             // Deliver what is queued within what is left of the deadline; the rest waits on disk.
             dispatcher.close(Duration.ofNanos(Math.max(Duration.ofSeconds(1).toNanos(), end - System.nanoTime())));
         }
+        if (healthTicker != null) {
+            healthTicker.shutdownNow();
+            healthTicker = null;
+        }
         if (http != null) {
             http.close();
             http = null;
@@ -235,17 +252,30 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** Observes every source's health now and brings the lag gauge up to date. */
+    private List<SourceHealth.View> observeSources() {
+        List<SourceHealth.View> views = health.observe(List.copyOf(runners), clock.instant(),
+                n -> engine.newestEventTime(n), n -> count("flowwatch_source_errors_total", "source", n));
+        for (SourceHealth.View v : views) {
+            if (v.lagSeconds() != null) {
+                metrics.sourceLag.labels(v.name()).set(v.lagSeconds());
+            }
+        }
+        return views;
+    }
+
     private HttpEndpoint.Status status() {
         List<SourceRunner> rs = List.copyOf(runners);
+        List<SourceHealth.View> views = observeSources();
         return new HttpEndpoint.Status() {
             @Override
             public boolean healthy() {
-                return rs.stream().allMatch(SourceRunner::healthy);
+                return SourceHealth.healthy(views);
             }
 
             @Override
             public String healthJson() {
-                return StatusPage.healthJson(rs);
+                return SourceHealth.json(views);
             }
 
             @Override
