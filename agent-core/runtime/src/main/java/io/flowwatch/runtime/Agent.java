@@ -57,6 +57,8 @@ public final class Agent implements AutoCloseable {
     private Map<String, Source> sources = Map.of();
     private RecentAlerts recentAlerts;
     private Instant startedAt;
+    private SourceHealth health;
+    private java.util.concurrent.ScheduledExecutorService healthTicker;
 
     private AgentAssembler.Assembled graph;
 
@@ -118,14 +120,14 @@ public final class Agent implements AutoCloseable {
         sources = graph.sources();
         Checkpointer checkpointer;
         try {
-            checkpointer = new Checkpointer(new CheckpointStore(config.stateDir()), config.checkpointInterval(), clock, metrics);
+            checkpointer = new Checkpointer(new CheckpointStore(config.stateDir(), metrics), config.checkpointInterval(), clock, metrics);
         } catch (java.io.IOException e) {
             throw new io.flowwatch.api.FlowwatchException("state-dir " + config.stateDir() + ": cannot read the last checkpoint: "
                     + e.getMessage() + " (move the file aside to start every source from its configured start)", e);
         }
         // Rules a reload kept already hold their state; the others go on from the last checkpoint.
         checkpointer.restore(graph.rules().stream().filter(b -> !keptFromPrevious(b)).toList());
-        engine = new RuleEngine(graph.rules(), config.allowedLateness(), metrics, new AlertStateStore(config.stateDir()),
+        engine = new RuleEngine(graph.rules(), config.allowedLateness(), metrics, new AlertStateStore(config.stateDir(), metrics),
                 checkpointer);
         dispatcher = new NotificationDispatcher(graph.notifiers(), graph.delivery(), config.stateDir().resolve("outbox"), metrics,
                 recentAlerts);
@@ -139,6 +141,7 @@ public final class Agent implements AutoCloseable {
             queryRules = new QueryRuleRunner(graph.queryRules(), graph.queryEngines(), dispatcher, metrics, clock);
             queryRules.start();
         }
+        health = new SourceHealth(config.http().health());
         if (config.http().enabled()) {
             http = HttpEndpoint.start(config.http(), registry, this::status);
         }
@@ -152,6 +155,16 @@ public final class Agent implements AutoCloseable {
             Thread t = new Thread(r, "source-" + r.name());
             threads.add(t);
             t.start();
+        }
+        if (http != null) {
+            // Failing-since needs watching between requests, and the lag gauge has to grow while a
+            // source delivers nothing (the runner sets it only when records arrive).
+            healthTicker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "health");
+                t.setDaemon(true);
+                return t;
+            });
+            healthTicker.scheduleWithFixedDelay(this::observeSources, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         }
         long kept = graph.rules().stream().filter(this::keptFromPrevious).count();
         log.info("agent: started with {} source(s), {} rule(s), {} notifier(s){}{}", sources.size(), graph.rules().size(),
@@ -208,6 +221,10 @@ public final class Agent implements AutoCloseable {
             // Deliver what is queued within what is left of the deadline; the rest waits on disk.
             dispatcher.close(Duration.ofNanos(Math.max(Duration.ofSeconds(1).toNanos(), end - System.nanoTime())));
         }
+        if (healthTicker != null) {
+            healthTicker.shutdownNow();
+            healthTicker = null;
+        }
         if (http != null) {
             http.close();
             http = null;
@@ -249,17 +266,30 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** Observes every source's health now and brings the lag gauge up to date. */
+    private List<SourceHealth.View> observeSources() {
+        List<SourceHealth.View> views = health.observe(List.copyOf(runners), clock.instant(),
+                n -> engine.newestEventTime(n), n -> count("flowwatch_source_errors_total", "source", n));
+        for (SourceHealth.View v : views) {
+            if (v.lagSeconds() != null) {
+                metrics.sourceLag.labels(v.name()).set(v.lagSeconds());
+            }
+        }
+        return views;
+    }
+
     private HttpEndpoint.Status status() {
         List<SourceRunner> rs = List.copyOf(runners);
+        List<SourceHealth.View> views = observeSources();
         return new HttpEndpoint.Status() {
             @Override
             public boolean healthy() {
-                return rs.stream().allMatch(SourceRunner::healthy);
+                return SourceHealth.healthy(views);
             }
 
             @Override
             public String healthJson() {
-                return StatusPage.healthJson(rs);
+                return SourceHealth.json(views);
             }
 
             @Override

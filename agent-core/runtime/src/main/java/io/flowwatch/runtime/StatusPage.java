@@ -1,15 +1,9 @@
 package io.flowwatch.runtime;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.flowwatch.api.notify.Alert;
 import io.flowwatch.runtime.alert.AlertTracker;
 import io.flowwatch.runtime.alert.RecentAlerts;
-import io.flowwatch.runtime.pipeline.SourceRunner;
 
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -19,34 +13,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The /health JSON and a plain server-rendered status page: no JavaScript, refreshes itself. */
+/** A plain server-rendered status page: no JavaScript, refreshes itself. (/health is {@link SourceHealth}.) */
 final class StatusPage {
 
-    private static final JsonFactory JSON = new JsonFactory();
-
     private StatusPage() {
-    }
-
-    static String healthJson(List<SourceRunner> runners) {
-        StringWriter w = new StringWriter();
-        try (JsonGenerator g = JSON.createGenerator(w)) {
-            g.writeStartObject();
-            g.writeStringField("status", runners.stream().allMatch(SourceRunner::healthy) ? "ok" : "degraded");
-            g.writeObjectFieldStart("sources");
-            for (SourceRunner r : runners) {
-                g.writeObjectFieldStart(r.name());
-                g.writeBooleanField("healthy", r.healthy());
-                if (!r.healthy()) {
-                    g.writeStringField("error", r.lastError());
-                }
-                g.writeEndObject();
-            }
-            g.writeEndObject();
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return w.toString() + "\n";
     }
 
     /** Everything the page shows, gathered by the agent at request time; rendering is a pure function of it. */

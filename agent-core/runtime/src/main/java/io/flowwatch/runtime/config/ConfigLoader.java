@@ -125,6 +125,8 @@ public final class ConfigLoader {
         int port = r.integer("http.port", 0, 65535);
         HttpConfig.BasicAuth basicAuth = basicAuth(r);
         HttpConfig.Tls tls = tls(r);
+        Duration downAfter = r.duration("http.health.down-after");
+        Duration maxLag = r.duration("http.health.max-lag");
         List<String> globs = r.stringList("rules");
         Duration lateness = r.duration("allowed-lateness");
         Duration checkpointInterval = r.duration("checkpoint-interval");
@@ -148,7 +150,8 @@ public final class ConfigLoader {
 
         AgentConfig config = new AgentConfig(file, stateDir == null ? Paths.get("state") : stateDir,
                 pluginsDir == null ? defaultPluginsDir() : pluginsDir,
-                new HttpConfig(httpEnabled, bind == null ? "127.0.0.1" : bind, port, basicAuth, tls), globs, lateness,
+                new HttpConfig(httpEnabled, bind == null ? "127.0.0.1" : bind, port, basicAuth, tls,
+                        downAfter == null || maxLag == null ? HttpConfig.Health.DEFAULTS : new HttpConfig.Health(downAfter, maxLag)), globs, lateness,
                 checkpointInterval, pollTimeout, sources, engines, notifiers, rules, watchRules);
         return new Loaded(config, problems);
     }

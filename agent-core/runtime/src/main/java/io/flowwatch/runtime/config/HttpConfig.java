@@ -1,6 +1,7 @@
 package io.flowwatch.runtime.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -9,7 +10,22 @@ import java.util.Objects;
  * @param basicAuth null: no authentication
  * @param tls       null: plain HTTP
  */
-public record HttpConfig(boolean enabled, String bind, int port, BasicAuth basicAuth, Tls tls) {
+public record HttpConfig(boolean enabled, String bind, int port, BasicAuth basicAuth, Tls tls, Health health) {
+
+    /**
+     * When {@code /health} calls a source down (503) or lagging.
+     *
+     * @param downAfter how long a source may fail before {@code /health} answers 503
+     * @param maxLag    newest record older than this: "lagging" (still 200); zero: never
+     */
+    public record Health(Duration downAfter, Duration maxLag) {
+        public static final Health DEFAULTS = new Health(Duration.ofSeconds(60), Duration.ZERO);
+
+        public Health {
+            Objects.requireNonNull(downAfter, "downAfter");
+            Objects.requireNonNull(maxLag, "maxLag");
+        }
+    }
 
     /** HTTP basic authentication with one user. {@link #toString} never shows the password. */
     public record BasicAuth(String username, String password) {
@@ -41,6 +57,7 @@ public record HttpConfig(boolean enabled, String bind, int port, BasicAuth basic
     }
 
     public HttpConfig {
+        Objects.requireNonNull(health, "health");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535");
         }
@@ -49,5 +66,10 @@ public record HttpConfig(boolean enabled, String bind, int port, BasicAuth basic
     /** Plain HTTP without authentication. */
     public HttpConfig(boolean enabled, String bind, int port) {
         this(enabled, bind, port, null, null);
+    }
+
+    /** With the default health thresholds. */
+    public HttpConfig(boolean enabled, String bind, int port, BasicAuth basicAuth, Tls tls) {
+        this(enabled, bind, port, basicAuth, tls, Health.DEFAULTS);
     }
 }

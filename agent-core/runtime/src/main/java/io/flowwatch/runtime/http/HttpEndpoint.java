@@ -36,7 +36,8 @@ import java.util.function.Supplier;
 
 /**
  * The agent's HTTP endpoint: {@code /metrics} (Prometheus text format from the injected
- * registry), {@code /health} (200 when every source is healthy, else 503, JSON body either way)
+ * registry), {@code /health} (JSON per source; 503 when a source has been failing longer than
+ * {@code http.health.down-after}, else 200)
  * and {@code /} (a plain status page). Optionally HTTPS (a PKCS12 keystore) and basic auth on
  * every path; a non-loopback bind without auth is logged as a warning at start.
  */

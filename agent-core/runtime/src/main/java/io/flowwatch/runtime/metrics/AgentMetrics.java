@@ -38,6 +38,7 @@ public final class AgentMetrics {
     public final Gauge checkpointDuration;
     public final Counter ruleStateSaveFailures;
     public final Counter ruleStateRestoreFailures;
+    public final Counter stateWriteFailures;
     public final Counter configReloadFailures;
     public final Gauge configLastReloadSuccessful;
     public final Gauge buildInfo;
@@ -102,6 +103,9 @@ public final class AgentMetrics {
         ruleStateRestoreFailures = Counter.build("flowwatch_rule_checkpoint_restore_failures_total",
                 "Starts at which a rule's saved state could not be read, so it started fresh.")
                 .labelNames("rule").register(registry);
+        stateWriteFailures = Counter.build("flowwatch_state_write_failures_total",
+                "Failed writes to state-dir (disk full, I/O error), by file: checkpoint, outbox or alert-state. Each is retried.")
+                .labelNames("file").register(registry);
         configReloadFailures = Counter.build("flowwatch_config_reload_failure_total", "Reloads refused because the new config had problems.")
                 .register(registry);
         // A gauge besides the counter (as Prometheus has for itself): an alert on it stays firing

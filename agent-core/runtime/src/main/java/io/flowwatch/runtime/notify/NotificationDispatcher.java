@@ -82,8 +82,9 @@ public final class NotificationDispatcher {
                         o.enqueue(r.alert());
                         break;
                     } catch (IOException e) {
-                        log.error("notifier {}: cannot store alert {} in the outbox ({}); retrying in {} ms", name,
-                                r.alert().id(), e.toString(), wait.toMillis());
+                        log.error("notifier {}: cannot store alert {} ({} {}): {}; the source waits and retries in {} ms,"
+                                + " nothing is dropped", name, r.alert().id(), r.alert().rule(), r.alert().state().wireName(),
+                                e.getMessage(), wait.toMillis());
                         try {
                             Thread.sleep(wait.toMillis());
                         } catch (InterruptedException ie) {

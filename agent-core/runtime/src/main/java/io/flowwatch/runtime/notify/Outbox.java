@@ -113,7 +113,14 @@ public final class Outbox {
         synchronized (lock) {
             long seq = nextSeq++;
             Path file = dir.resolve(String.format("%020d.json", seq));
-            AtomicFiles.write(file, json);
+            try {
+                AtomicFiles.write(file, json);
+            } catch (IOException e) {
+                nextSeq--; // nothing was stored under it: the retry takes the same name, the queue keeps its order
+                metrics.stateWriteFailures.labels("outbox").inc();
+                throw new IOException("state-dir: cannot write outbox entry " + file + ": "
+                        + io.flowwatch.runtime.state.StateDir.reason(e), e);
+            }
             queue.addLast(new Entry(seq, file, alert));
             while (queue.size() > settings.maxQueued()) {
                 dropOldestWaiting();

@@ -147,7 +147,7 @@ public final class RuleEngine {
         } catch (IOException e) {
             // Keep going: positions stay in memory and the next checkpoint tries again. Data is re-read, not lost.
             uncommitted.forEach(source -> metrics.checkpointFailures.labels(source).inc());
-            log.error("checkpoint: cannot write to state-dir: {}", e.toString());
+            log.error("checkpoint: cannot write to state-dir: {}", e.getMessage());
         }
     }
 

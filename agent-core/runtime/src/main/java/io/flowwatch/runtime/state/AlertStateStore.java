@@ -3,6 +3,7 @@ package io.flowwatch.runtime.state;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowwatch.runtime.alert.AlertTracker;
+import io.flowwatch.runtime.metrics.AgentMetrics;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,8 +26,16 @@ public final class AlertStateStore {
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, List<AlertTracker.Saved>> current = new TreeMap<>();
 
+    private final AgentMetrics metrics;
+
     public AlertStateStore(Path stateDir) {
+        this(stateDir, null);
+    }
+
+    /** @param metrics where failed writes are counted ({@code flowwatch_state_write_failures_total{file="alert-state"}}), or null */
+    public AlertStateStore(Path stateDir, AgentMetrics metrics) {
         this.file = stateDir.resolve("alerts.json");
+        this.metrics = metrics;
     }
 
     public Path file() {
@@ -57,6 +66,14 @@ public final class AlertStateStore {
         }
         current.putAll(changed);
         current.values().removeIf(List::isEmpty);
-        AtomicFiles.write(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(current));
+        try {
+            AtomicFiles.write(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(current));
+        } catch (IOException e) {
+            if (metrics != null) {
+                metrics.stateWriteFailures.labels("alert-state").inc();
+            }
+            throw new IOException("state-dir: cannot write alert state " + file + ": " + StateDir.reason(e)
+                    + " (kept in memory and written again with the next checkpoint; positions wait for it)", e);
+        }
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flowwatch.runtime.metrics.AgentMetrics;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -82,11 +83,18 @@ public final class CheckpointStore {
     private static final String MANIFEST = "checkpoint.json";
 
     private final Path dir;
+    private final AgentMetrics metrics;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     public CheckpointStore(Path stateDir) {
+        this(stateDir, null);
+    }
+
+    /** @param metrics where failed writes are counted ({@code flowwatch_state_write_failures_total{file="checkpoint"}}), or null */
+    public CheckpointStore(Path stateDir, AgentMetrics metrics) {
         this.dir = stateDir.resolve("checkpoints");
+        this.metrics = metrics;
     }
 
     /** The last committed checkpoint; an empty one when nothing was ever committed. */
@@ -110,6 +118,25 @@ public final class CheckpointStore {
      * @param rules rule name to (definition hash, writer); a writer that writes nothing leaves the rule out
      */
     public Manifest commit(Manifest previous, Long watermark, Map<String, Map<String, String>> positions,
+                           Map<String, Map.Entry<String, StateWriter>> rules) throws IOException {
+        try {
+            return write(previous, watermark, positions, rules);
+        } catch (IOException e) {
+            if (metrics != null) {
+                metrics.stateWriteFailures.labels("checkpoint").inc();
+            }
+            // Give back what the failed attempt took (a full disk needs every block); the previous checkpoint stands.
+            try {
+                deleteTree(dir.resolve("rules-" + (previous.generation() + 1)));
+            } catch (IOException ignored) {
+                // the next attempt at this generation clears it first
+            }
+            throw new IOException("state-dir: cannot write checkpoint in " + dir + ": " + StateDir.reason(e)
+                    + " (the previous checkpoint stays committed; records after it will be re-read, not lost)", e);
+        }
+    }
+
+    private Manifest write(Manifest previous, Long watermark, Map<String, Map<String, String>> positions,
                            Map<String, Map.Entry<String, StateWriter>> rules) throws IOException {
         long generation = previous.generation() + 1;
         String stateDirName = "rules-" + generation;

@@ -29,6 +29,14 @@ public final class StateDir {
         return dir;
     }
 
+    /** The cause of a failed write in a few words, e.g. "No space left on device". */
+    public static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException fe && fe.getReason() != null) {
+            return fe.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     private static String describe(IOException e) {
         return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
     }

@@ -188,7 +188,7 @@ class ConfigLoaderTest {
                 """.formatted(ks));
         ConfigLoader.Loaded loaded = loader(Map.of()).load(conf);
         assertThat(loaded.problems()).extracting(Problem::toString).anySatisfy(p -> assertThat(p)
-                        .startsWith(conf + ":5: flowwatch.http.basic_auth: unknown key; expected one of basic-auth, bind, enabled, port, tls"))
+                        .startsWith(conf + ":5: flowwatch.http.basic_auth: unknown key; expected one of basic-auth, bind, enabled, health, port, tls"))
                 .anySatisfy(p -> assertThat(p).contains("flowwatch.http.basic-auth.password: expected a password")
                         .contains("FLOWWATCH_HTTP_PASSWORD"))
                 .anySatisfy(p -> assertThat(p).contains(conf + ":4: flowwatch.http.tls.keystore: cannot open " + ks))

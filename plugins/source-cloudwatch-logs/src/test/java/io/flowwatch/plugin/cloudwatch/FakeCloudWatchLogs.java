@@ -41,9 +41,11 @@ import java.util.regex.Pattern;
  * last event returned (events ingested meanwhile at an earlier position are not returned by that
  * pagination, as with the real service); {@code searchedLogStreams}. A missing group gives HTTP 400
  * {@code ResourceNotFoundException}. Tests can queue throttling and 5xx answers and empty pages that
- * still carry a token (the API allows both).
+ * still carry a token (the API allows both), or answer every request with a fault, or slowly, until
+ * told otherwise ({@link #failAll}, {@link #delay}). Public, and published in this module's test
+ * jar, for the runtime's outage tests.
  */
-final class FakeCloudWatchLogs implements AutoCloseable {
+public final class FakeCloudWatchLogs implements AutoCloseable {
 
     static final String TARGET_PREFIX = "Logs_20140328.";
     static final String CONTENT_TYPE = "application/x-amz-json-1.1";
@@ -51,7 +53,7 @@ final class FakeCloudWatchLogs implements AutoCloseable {
     private static final Pattern SIGV4 = Pattern.compile("AWS4-HMAC-SHA256 Credential=[^/]+/\\d{8}/([a-z0-9-]+)/logs/aws4_request, .*");
 
     /** One stored event. {@code seq} is arrival order, for ties and for ids. */
-    record Event(String group, String stream, long timestamp, String message, long ingestionTime, long seq) {
+    public record Event(String group, String stream, long timestamp, String message, long ingestionTime, long seq) {
         String eventId() {
             // The real ids are long decimal strings; make ours look alike and unique.
             return String.format("%020d%020d%016d", timestamp, ingestionTime, seq);
@@ -59,7 +61,7 @@ final class FakeCloudWatchLogs implements AutoCloseable {
     }
 
     /** One FilterLogEvents request as received. */
-    record Request(long nanoTime, Map<String, JsonNode> body, int status) {
+    public record Request(long nanoTime, Map<String, JsonNode> body, int status) {
         Optional<Long> number(String key) {
             JsonNode n = body.get(key);
             return n == null || n.isNull() ? Optional.empty() : Optional.of(Long.parseLong(n.asNumber()));
@@ -72,7 +74,7 @@ final class FakeCloudWatchLogs implements AutoCloseable {
     }
 
     /** An answer to queue instead of a real one. */
-    enum Fault { THROTTLE, SERVER_ERROR, ACCESS_DENIED, EMPTY_PAGE_WITH_TOKEN }
+    public enum Fault { THROTTLE, SERVER_ERROR, ACCESS_DENIED, EMPTY_PAGE_WITH_TOKEN }
 
     private static final Comparator<Event> ORDER = Comparator.comparingLong(Event::timestamp)
             .thenComparingLong(Event::ingestionTime).thenComparingLong(Event::seq);
@@ -86,23 +88,32 @@ final class FakeCloudWatchLogs implements AutoCloseable {
     private final List<String> violations = new CopyOnWriteArrayList<>();
     /** The ingestion clock (epoch ms) stamped on events put without an explicit one. */
     private volatile long ingestionClock = 1_700_000_000_000L;
+    /** Answered to every request while set (after any queued faults). */
+    private volatile Fault persistent;
+    private volatile long delayMillis;
 
-    FakeCloudWatchLogs() throws IOException {
+    public FakeCloudWatchLogs() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
+        // Slow answers must not hold up the others: one thread per request, as a real endpoint would.
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "fake-cwl");
+            t.setDaemon(true);
+            return t;
+        }));
         server.start();
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
-    synchronized void createGroup(String group) {
+    public synchronized void createGroup(String group) {
         groups.putIfAbsent(group, new ArrayList<>());
     }
 
     /** Stores an event (creating its stream) with the current ingestion clock. */
-    synchronized Event put(String group, String stream, long timestamp, String message) {
+    public synchronized Event put(String group, String stream, long timestamp, String message) {
         return put(group, stream, timestamp, message, ingestionClock);
     }
 
@@ -119,21 +130,31 @@ final class FakeCloudWatchLogs implements AutoCloseable {
         return e;
     }
 
-    void setIngestionClock(long epochMillis) {
+    public void setIngestionClock(long epochMillis) {
         ingestionClock = epochMillis;
     }
 
-    synchronized void queue(Fault fault, int times) {
+    /** Answers every request with {@code fault} from now on; null: answer normally again. */
+    public void failAll(Fault fault) {
+        persistent = fault;
+    }
+
+    /** Answers every request only after this long (0: at once), like an overloaded endpoint. */
+    public void delay(java.time.Duration d) {
+        delayMillis = d.toMillis();
+    }
+
+    public synchronized void queue(Fault fault, int times) {
         for (int i = 0; i < times; i++) {
             faults.add(fault);
         }
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 
-    List<String> protocolViolations() {
+    public List<String> protocolViolations() {
         return List.copyOf(violations);
     }
 
@@ -174,6 +195,15 @@ final class FakeCloudWatchLogs implements AutoCloseable {
                 send(ex, 400, error("UnknownOperationException", "unknown operation " + op));
                 return;
             }
+            long delay = delayMillis;
+            if (delay > 0) {
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             Answer a = filterLogEvents(req);
             requests.add(new Request(System.nanoTime(), req, a.status));
             send(ex, a.status, a.body);
@@ -185,6 +215,9 @@ final class FakeCloudWatchLogs implements AutoCloseable {
 
     private synchronized Answer filterLogEvents(Map<String, JsonNode> req) {
         Fault fault = faults.poll();
+        if (fault == null) {
+            fault = persistent;
+        }
         if (fault == Fault.THROTTLE) {
             return new Answer(400, error("ThrottlingException", "Rate exceeded"));
         }
@@ -341,5 +374,6 @@ final class FakeCloudWatchLogs implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }
 }

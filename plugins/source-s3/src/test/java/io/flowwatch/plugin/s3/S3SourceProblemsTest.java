@@ -183,6 +183,41 @@ class S3SourceProblemsTest {
     }
 
     @Test
+    void slowDownForAWhileThenSlowAnswersAreBackedOffCountedAndCaughtUpWithNothingLostOrDoubled() throws Exception {
+        String b = newBucket();
+        for (int i = 0; i < 3; i++) {
+            server.put(b, key(DAY, String.format("10%02d", i)), delivery(i * 3, i * 3 + 2));
+        }
+        try (S3Harness h = new S3Harness(server, b, "", state).open()) {
+            // 503 SlowDown to 20 calls in a row: several of the SDK's own retry rounds, then the source's backoff.
+            server.failures.set(20);
+            List<Line> first = pollThroughErrors(h, l -> l.size() >= 9);
+            assertThat(texts(first)).containsExactlyElementsOf(records(0, 8));
+            assertThat(server.failures.get()).isZero();
+            double apiErrors = h.ctx.metrics().value("aws_api_errors_total{operation=\"ListObjectsV2\"}")
+                    + h.ctx.metrics().value("aws_api_errors_total{operation=\"GetObject\"}");
+            assertThat(apiErrors).as("503 SlowDown answers are counted").isGreaterThanOrEqualTo(1);
+            assertThat(h.ctx.metrics().value("source_s3_errors_total")).isGreaterThanOrEqualTo(1);
+
+            // Then every call takes 1.5 s (within api-timeout) while more objects arrive.
+            server.delayMillis.set(1500);
+            for (int i = 3; i < 5; i++) {
+                server.put(b, key(DAY, String.format("10%02d", i)), delivery(i * 3, i * 3 + 2));
+            }
+            long t0 = System.nanoTime();
+            List<Line> all = pollThroughErrors(h, l -> l.size() >= 15);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("the answers were slow").isGreaterThan(Duration.ofSeconds(2));
+            server.delayMillis.set(0);
+            h.drain();
+            assertThat(texts(h.lines)).as("every record once, in order").containsExactlyElementsOf(records(0, 14));
+            assertThat(all).hasSize(15);
+        } finally {
+            server.failures.set(0);
+            server.delayMillis.set(0);
+        }
+    }
+
+    @Test
     void aParquetObjectWithUnexpectedColumnsIsReportedAndPassedOver() throws Exception {
         String b = newBucket();
         String bad = key(DAY, "1000").replace(".log.gz", ".log.parquet");

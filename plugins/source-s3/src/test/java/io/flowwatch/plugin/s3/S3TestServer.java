@@ -30,12 +30,18 @@ final class S3TestServer implements AutoCloseable {
 
     /** Calls of the store that fail with 503 before it answers, to provoke 5xx responses. */
     final AtomicInteger failures = new AtomicInteger();
+    /** How long every call of the store waits before it answers (0: at once), to play an overloaded endpoint. */
+    final java.util.concurrent.atomic.AtomicLong delayMillis = new java.util.concurrent.atomic.AtomicLong();
 
     S3TestServer() throws Exception {
         context = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
         store = context.getBlobStore();
         BlobStore served = (BlobStore) Proxy.newProxyInstance(BlobStore.class.getClassLoader(), new Class<?>[] {BlobStore.class},
                 (self, method, args) -> {
+                    long delay = delayMillis.get();
+                    if (delay > 0) {
+                        Thread.sleep(delay);
+                    }
                     if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                         throw new HttpResponseException("injected", null,
                                 HttpResponse.builder().statusCode(503).message("Slow Down").build());
