@@ -40,10 +40,12 @@ public final class RuleEngine {
     private final List<BoundRule> rules;
     private final long latenessSeconds;
     private final AgentMetrics metrics;
-    private final Map<String, Long> newestBySource = new HashMap<>();
+    // Read without the lock by the status page and health ticker: the lock can be held for long
+    // (a batch's alerts wait for a full disk under it), and those must still answer.
+    private final Map<String, Long> newestBySource = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, BoundRule[]> rulesReading = new HashMap<>();
     private final Map<String, Boolean> finished = new HashMap<>();
-    private long watermark = Long.MIN_VALUE;
+    private volatile long watermark = Long.MIN_VALUE;
     // Published after each batch for the status page: rules are single-threaded, HTTP threads must not call them.
     private volatile Map<String, Integer> trackedKeys = Map.of();
 
@@ -298,12 +300,12 @@ public final class RuleEngine {
         return out;
     }
 
-    public synchronized long watermark() {
+    public long watermark() {
         return watermark;
     }
 
     /** The newest event time a source delivered, or {@link Long#MIN_VALUE}. */
-    public synchronized long newestEventTime(String source) {
+    public long newestEventTime(String source) {
         return newestBySource.getOrDefault(source, Long.MIN_VALUE);
     }
 
