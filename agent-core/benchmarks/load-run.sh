@@ -121,7 +121,9 @@ for ((t = sample_every; t <= duration; t += sample_every)); do
     jcmd "$pid" GC.run >/dev/null
     live=$(after_gc "$forced_re")
     # RSS with the heap just compacted and shrunk: the figure to compare between minutes, as the
-    # RSS of a running G1 heap swings by a hundred MB or more with its sizing.
+    # RSS of a running G1 heap swings by a hundred MB or more with its sizing. G1 gives the freed
+    # regions back to the OS on a background thread after the pause; give it a moment.
+    sleep 3
     rss_gc=$(status VmRSS | awk '{ printf "%.1f", $1 / 1024 }')
   fi
   rss_mb=$(status VmRSS | awk '{ printf "%.1f", $1 / 1024 }'); threads=$(status Threads)
@@ -165,17 +167,17 @@ summary=$work/summary.txt
     function mean(w, col) { return N[w, col] ? S[w, col] / N[w, col] : "" }
     function slope(c) { den = K[c] * XX[c] - X[c] * X[c]; return den ? 60 * (K[c] * XY[c] - X[c] * Y[c]) / den : 0 }
     END {
-      printf "%-22s %12s %12s %12s %14s %18s\n", "(window = " win "s)", "first", "second", "last", "last-second", "slope/min (2nd on)"
+      printf "%-30s %12s %12s %12s %14s %18s\n", "(window = " win "s)", "first", "second", "last", "last-second", "slope/min (2nd on)"
       split("2:RSS MB (mean),3:threads (max),4:open FDs (max),5:heap used MB (mean),6:heap committed MB (mean),7:non-heap MB (mean),8:heap after young GC MB (mean),9:live heap MB (full GC),17:RSS after full GC MB", names, ",")
       for (i = 1; i <= 9; i++) {
         split(names[i], p, ":"); c = p[1] + 0; useMax = (c == 3 || c == 4)
         a = useMax ? MX["first", c] : mean("first", c); b = useMax ? MX["second", c] : mean("second", c); z = useMax ? MX["last", c] : mean("last", c)
-        printf "%-22s %12.1f %12.1f %12.1f %+14.1f %+18.2f\n", p[2], a, b, z, z - b, slope(c)
+        printf "%-30s %12.1f %12.1f %12.1f %+14.1f %+18.2f\n", p[2], a, b, z, z - b, slope(c)
         R[c, "second"] = b; R[c, "last"] = z
       }
-      printf "%-22s %12.1f %12.1f %12.1f\n", "source lag s (max)", MX["first", 12], MX["second", 12], MX["last", 12]
-      printf "%-22s %12.0f %12.0f %12.0f\n", "outbox depth (max)", MX["first", 13], MX["second", 13], MX["last", 13]
-      printf "%-22s %12.0f %12.0f %12.0f\n", "Java threads (max)", MX["first", 15], MX["second", 15], MX["last", 15]
+      printf "%-30s %12.1f %12.1f %12.1f\n", "source lag s (max)", MX["first", 12], MX["second", 12], MX["last", 12]
+      printf "%-30s %12.0f %12.0f %12.0f\n", "outbox depth (max)", MX["first", 13], MX["second", 13], MX["last", 13]
+      printf "%-30s %12.0f %12.0f %12.0f\n", "Java threads (max)", MX["first", 15], MX["second", 15], MX["last", 15]
       printf "VERDICT_INPUT %g %g %g %g %g %g %g %g\n", R[9, "second"], R[9, "last"], R[17, "second"], R[17, "last"], R[3, "second"], R[3, "last"], R[4, "second"], R[4, "last"] > "/dev/stderr"
     }' "$csv" 2>"$work/verdict.in"
   # GC pauses, every pause of the agent's life except the forced once-a-minute full GCs.
