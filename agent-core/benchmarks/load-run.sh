@@ -35,7 +35,7 @@ rss_bound=${RSS_BOUND_MB:-32}
 fd_slack=${FD_SLACK:-0}
 sample_every=10
 # How a forced full GC (jcmd GC.run) shows in the GC log.
-forced_re='Pause Full \((Diagnostic Command|System.gc\(\))\)'
+forced_re='Pause Full \((Diagnostic Command|System.gc\(\)|Heap Inspection Initiated GC)\)'
 jar=agent-core/benchmarks/target/benchmarks.jar
 # shellcheck disable=SC2086 # a glob on purpose
 tarball=$(ls ${TARBALL:-packaging/target/flowwatch-*.tar.gz} 2>/dev/null | head -1 || true)
@@ -115,7 +115,9 @@ echo "t_s,rss_mb,threads,fds,heap_used_mb,heap_committed_mb,nonheap_used_mb,heap
 for ((t = sample_every; t <= duration; t += sample_every)); do
   sleep $(( t0 + t - $(date +%s) > 0 ? t0 + t - $(date +%s) : 0 ))
   kill -0 "$pid" 2>/dev/null || { echo "load-run: the agent died at ${t}s:" >&2; tail -20 "$work/agent.log" >&2; exit 1; }
-  metrics >"$work/metrics.txt"   # before the forced GC, so heap used is the heap as it runs
+  # Read before the forced GC, so heap used and RSS are those of the running agent.
+  metrics >"$work/metrics.txt"
+  rss_mb=$(status VmRSS | awk '{ printf "%.1f", $1 / 1024 }'); threads=$(status Threads)
   live= rss_gc=
   if (( t % win == 0 )); then
     jcmd "$pid" GC.run >/dev/null
@@ -125,8 +127,10 @@ for ((t = sample_every; t <= duration; t += sample_every)); do
     # regions back to the OS on a background thread after the pause; give it a moment.
     sleep 3
     rss_gc=$(status VmRSS | awk '{ printf "%.1f", $1 / 1024 }')
+    # What the heap holds at the end of the 2nd window and at the end, to name what grew.
+    if (( t == 2 * win )); then jcmd "$pid" GC.class_histogram >"$work/histogram-start.txt"; fi
+    if (( t == duration )); then jcmd "$pid" GC.class_histogram >"$work/histogram-end.txt"; fi
   fi
-  rss_mb=$(status VmRSS | awk '{ printf "%.1f", $1 / 1024 }'); threads=$(status Threads)
   fds=$(ls "/proc/$pid/fd" | wc -l)
   fed=$(tail -1 "$work/feeder.out" 2>/dev/null | awk '{ print $4 }')
   echo "$t,$rss_mb,$threads,$fds,$(to_mb "$(metric 'jvm_memory_bytes_used{area="heap"}')"),$(to_mb "$(metric 'jvm_memory_bytes_committed{area="heap"}')"),$(to_mb "$(metric 'jvm_memory_bytes_used{area="nonheap"}')"),$(after_gc 'Pause Young'),$live,${fed:-0},$(metric flowwatch_records_parsed_total),$(metric_f flowwatch_source_lag_seconds),$(metric flowwatch_outbox_depth),$(metric flowwatch_alerts_total),$(metric jvm_threads_current),$(cut -d' ' -f1 /proc/loadavg),$rss_gc" >>"$csv"
@@ -186,7 +190,11 @@ summary=$work/summary.txt
       if (NR == 0) { print "GC pauses: none"; exit }
       i = int(0.99 * NR + 0.999999); if (i < 1) i = 1
       printf "GC pauses (forced full GCs excluded): %d pauses, total %.0f ms (%.2f%% of the run), max %.1f ms, p99 %.1f ms, median %.1f ms\n", NR, s, 100 * s / (d * 1000), p[NR], p[i], p[int((NR + 1) / 2)] }' "$work/pauses.txt"
-  echo "unforced full GCs: $(grep -E 'Pause Full' "$work/gc.log" | grep -Evc "$forced_re" || true); forced (jcmd GC.run, one per ${win}s): $(grep -Ec "$forced_re" "$work/gc.log" || true)"
+  echo "classes whose live bytes grew most from the end of the 2nd window to the end (jcmd GC.class_histogram):"
+  awk 'FNR == NR { if ($1 ~ /^[0-9]+:$/) { B[$4] = $3; I[$4] = $2 } next }
+       $1 ~ /^[0-9]+:$/ { d = $3 - B[$4]; if (d > 0) printf "%12d %+14d bytes %+12d instances  %s\n", d, d, $2 - I[$4], $4 }' \
+      "$work/histogram-start.txt" "$work/histogram-end.txt" 2>/dev/null | sort -rn | head -12 | cut -c14- || true
+  echo "unforced full GCs: $(grep -E 'Pause Full' "$work/gc.log" | grep -Evc "$forced_re" || true); forced (jcmd GC.run once per ${win}s, and the two class histograms): $(grep -Ec "$forced_re" "$work/gc.log" || true)"
 } >"$summary"
 
 read -r live2 liveN rss2 rssN thr2 thrN fd2 fdN < <(sed 's/^VERDICT_INPUT //' "$work/verdict.in")
