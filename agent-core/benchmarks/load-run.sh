@@ -195,7 +195,7 @@ summary=$work/summary.txt
       printf "%-30s %12.0f %12.0f %12.0f\n", "Java threads (max)", MX["first", 15], MX["second", 15], MX["last", 15]
       split("9 18 17 3 4", need, " ")
       for (i in need) if (!N["second", need[i]] || !N["last", need[i]]) { print "VERDICT_INPUT MISSING" > "/dev/stderr"; exit }
-      printf "VERDICT_INPUT %g %g %g %g %g %g %g %g\n", R[9, "second"], R[9, "last"], R[18, "second"], R[18, "last"], R[17, "second"], R[17, "last"], R[3, "second"], R[3, "last"], R[4, "second"], R[4, "last"] > "/dev/stderr"
+      printf "VERDICT_INPUT %g %g %g %g %g %g %g %g %g %g\n", R[9, "second"], R[9, "last"], R[18, "second"], R[18, "last"], R[17, "second"], R[17, "last"], R[3, "second"], R[3, "last"], R[4, "second"], R[4, "last"] > "/dev/stderr"
     }' "$csv" 2>"$work/verdict.in"
   # GC pauses, every pause of the agent's life except the forced once-a-minute full GCs.
   grep -E '\] GC\([0-9]+\) Pause' "$work/gc.log" | grep -Ev "$forced_re" | sed -nE 's/.* ([0-9.]+)ms$/\1/p' | sort -n >"$work/pauses.txt"
