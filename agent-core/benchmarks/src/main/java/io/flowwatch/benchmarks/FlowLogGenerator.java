@@ -54,6 +54,14 @@ public final class FlowLogGenerator {
         }
     }
 
+    /**
+     * Moves the generator's clock: records appended from now on start up to a minute before
+     * {@code epochSecond}. Lets a live feeder keep event time in step with the wall clock.
+     */
+    public void setTime(long epochSecond) {
+        time = epochSecond;
+    }
+
     public String header() {
         return custom ? CUSTOM_HEADER : DEFAULT_HEADER;
     }
