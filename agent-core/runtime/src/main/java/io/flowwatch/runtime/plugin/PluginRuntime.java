@@ -44,6 +44,9 @@ public final class PluginRuntime implements AutoCloseable {
     private static final List<String> FORBIDDEN_JAR_PREFIXES = List.of(
             "flowwatch-api-", "flowwatch-runtime-", "config-1.", "slf4j-api-", "pf4j-", "logback-classic-", "logback-core-");
 
+    private static final String WORK_DIR_PREFIX = "flowwatch-plugins-";
+    private static final java.util.regex.Pattern WORK_DIR = java.util.regex.Pattern.compile("flowwatch-plugins-(\\d+)-.*");
+
     private final PluginManager manager;
     private final Path workDir;
     private final PluginCatalog catalog;
@@ -60,7 +63,10 @@ public final class PluginRuntime implements AutoCloseable {
      * always present.
      */
     public static PluginRuntime load(Path pluginsDir) throws IOException {
-        Path workDir = Files.createTempDirectory("flowwatch-plugins-");
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        removeStaleWorkDirs(tmp);
+        // The pid in the name lets a later start tell a dead agent's directory from a running one's.
+        Path workDir = Files.createTempDirectory(tmp, WORK_DIR_PREFIX + ProcessHandle.current().pid() + "-");
         PluginCatalog.Builder catalog = PluginCatalog.builder();
         if (pluginsDir == null || !Files.isDirectory(pluginsDir)) {
             catalog.problem("plugins-dir " + pluginsDir + " is not a directory: only built-in types are available");
@@ -201,6 +207,42 @@ public final class PluginRuntime implements AutoCloseable {
         if (!Files.exists(root.resolve("plugin.properties"))) {
             throw new IllegalArgumentException("no plugin.properties: not a flowwatch plugin zip");
         }
+    }
+
+    /**
+     * Deletes plugin work directories left in {@code tmp} by agents that are gone: a clean stop
+     * removes its own, but {@code kill -9} or an out-of-memory exit cannot, and each holds every
+     * unpacked plugin (hundreds of MB). Directories of live processes are left alone. Returns how
+     * many were removed.
+     */
+    static int removeStaleWorkDirs(Path tmp) {
+        int removed = 0;
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(tmp, WORK_DIR_PREFIX + "*")) {
+            for (Path d : s) {
+                java.util.regex.Matcher m = WORK_DIR.matcher(d.getFileName().toString());
+                if (!m.matches() || !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(m.group(1));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                deleteTree(d);
+                removed++;
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("could not look for stale plugin directories in {}", tmp, e);
+        }
+        if (removed > 0) {
+            log.info("plugins: removed {} work director{} left in {} by agents that did not stop cleanly", removed,
+                    removed == 1 ? "y" : "ies", tmp);
+        }
+        return removed;
     }
 
     static void deleteTree(Path dir) {

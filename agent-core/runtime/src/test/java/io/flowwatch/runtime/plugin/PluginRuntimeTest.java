@@ -124,6 +124,21 @@ class PluginRuntimeTest {
     }
 
     @Test
+    void workDirectoriesOfAgentsThatDiedAreRemovedAndLiveOnesKept(@TempDir Path tmp) throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path dead = Files.createDirectories(tmp.resolve("flowwatch-plugins-" + gone.pid() + "-123/rules-standard"));
+        Files.writeString(dead.resolve("big.jar"), "x");
+        Path live = Files.createDirectories(tmp.resolve("flowwatch-plugins-" + ProcessHandle.current().pid() + "-456"));
+        Path unrelated = Files.createDirectories(tmp.resolve("flowwatch-plugins-old-layout-789"));
+
+        assertThat(PluginRuntime.removeStaleWorkDirs(tmp)).isEqualTo(1);
+        assertThat(dead.getParent()).as("left by kill -9").doesNotExist();
+        assertThat(live).as("this process still uses it").exists();
+        assertThat(unrelated).as("no pid: the owner is unknown").exists();
+    }
+
+    @Test
     void aMissingPluginsDirLeavesOnlyBuiltins(@TempDir Path dir) throws IOException {
         try (PluginRuntime r = PluginRuntime.load(dir.resolve("nope"))) {
             // test-secret is a test-only extension on the test class path (process/SecretHoldingNotifierFactory).
