@@ -32,7 +32,7 @@ import java.util.zip.GZIPOutputStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A notification receiver down for about a minute while the real agent (a child JVM through
+ * A notification receiver down for two minutes while the real agent (a child JVM through
  * {@code Main}, production logback, real plugin zips) keeps raising alerts: the webhook receiver's
  * port is closed for the first half of the outage and answers 503 for the second half, and the
  * agent is killed with SIGKILL and restarted in the middle of it. A Slack notifier pointing at a
@@ -42,9 +42,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReceiverOutageProcessTest {
 
     static final long T0 = 1_764_000_000L - (1_764_000_000L % 300);
-    /** How long the webhook receiver refuses connections, then how long it answers 503: about a minute in all. */
-    static final Duration CLOSED = Duration.ofSeconds(30);
-    static final Duration UNAVAILABLE = Duration.ofSeconds(30);
+    /**
+     * How long the webhook receiver refuses connections, then how long it answers 503: two minutes
+     * in all ({@code -Dflowwatch.outage.seconds=N} for N seconds of each, e.g. shorter runs by hand).
+     */
+    static final Duration CLOSED = Duration.ofSeconds(Long.getLong("flowwatch.outage.seconds", 60));
+    static final Duration UNAVAILABLE = CLOSED;
     static final Pattern ID = Pattern.compile("\"id\":\"([^\"]+)\"");
 
     @TempDir
