@@ -282,6 +282,11 @@ final class DuckdbQueryEngine implements QueryEngine {
         p.setProperty("custom_extension_repository", extensions);
         p.setProperty("autoinstall_extension_repository", extensions);
         p.setProperty("threads", Integer.toString(config.threads()));
+        // Without it a streamed result goes through DuckDB's order-keeping batched collector, which
+        // in 1.4 can fail a parallel scan stopped early with "INTERNAL Error: Lowest moved batch"
+        // (duckdb/duckdb#11494's collector; seen in DuckdbQueryEngineTest). SQL gives no order
+        // without ORDER BY anyway, and ORDER BY still sorts.
+        p.setProperty("preserve_insertion_order", "false");
         p.setProperty("memory_limit", (config.memoryLimit() / 1024) + "KiB");
         p.setProperty("temp_directory", state.resolve("spill").toAbsolutePath().toString());
         // Not the driver manager: it only hands out drivers the caller's class loader can see, and
