@@ -175,6 +175,12 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Opens {@code url} in a new tab, waits for its load event and a moment for late console output. */
+    /** Events from index {@code from} on, copied: a subList view of the CopyOnWriteArrayList fails when an event arrives while it is read. */
+    private List<JsonNode> since(int from) {
+        List<JsonNode> all = List.copyOf(events);
+        return all.subList(from, all.size());
+    }
+
     Page load(String url) throws Exception {
         String target = send(null, "Target.createTarget", Map.of("url", "about:blank")).get("targetId").asText();
         String session = send(null, "Target.attachToTarget", Map.of("targetId", target, "flatten", true))
@@ -185,7 +191,7 @@ final class HeadlessChromium implements AutoCloseable {
         int from = events.size();
         send(session, "Page.navigate", Map.of("url", url));
         long end = System.nanoTime() + TIMEOUT.toNanos();
-        while (events.subList(from, events.size()).stream().noneMatch(e -> session.equals(e.path("sessionId").asText())
+        while (since(from).stream().noneMatch(e -> session.equals(e.path("sessionId").asText())
                 && "Page.loadEventFired".equals(e.path("method").asText()))) {
             if (System.nanoTime() > end) {
                 throw new AssertionError("page " + url + " did not finish loading in " + TIMEOUT);
@@ -193,7 +199,7 @@ final class HeadlessChromium implements AutoCloseable {
             Thread.sleep(50);
         }
         Thread.sleep(500); // console messages and failed sub-resource loads may trail the load event
-        List<JsonNode> mine = events.subList(from, events.size()).stream()
+        List<JsonNode> mine = since(from).stream()
                 .filter(e -> session.equals(e.path("sessionId").asText())).toList();
         List<String> errors = new ArrayList<>();
         for (JsonNode e : mine) {
