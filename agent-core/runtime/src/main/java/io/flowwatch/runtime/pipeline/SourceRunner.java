@@ -3,6 +3,7 @@ package io.flowwatch.runtime.pipeline;
 import io.flowwatch.api.record.FlowFormat;
 import io.flowwatch.api.record.FlowRecord;
 import io.flowwatch.api.source.LineChunk;
+import io.flowwatch.api.source.Position;
 import io.flowwatch.api.source.Source;
 import io.flowwatch.api.source.SourceBatch;
 import io.flowwatch.runtime.metrics.AgentMetrics;
@@ -17,9 +18,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The pipeline of one source, on its own thread: poll → parse → evaluate → notify → commit.
+ * The pipeline of one source: poll → parse on its own thread, then evaluate → notify → commit on a
+ * second one, so that parsing the next batch overlaps evaluating this one.
  * Positions are committed by the engine's checkpoints, together with rule state and only after the
  * batch's alerts were handed to the notifiers, so a crash re-reads into the state as it was, never
  * skips. A failing source backs off and retries; it never stops the agent.
@@ -79,11 +86,17 @@ public final class SourceRunner implements Runnable {
 
     /** Waits until the runner has committed and closed its source. */
     public boolean awaitDone(Duration timeout) throws InterruptedException {
-        return done.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void run() {
+        // Parsing costs about what evaluating costs, so the two overlap: this thread polls and
+        // parses batch N+1 while the evaluator thread evaluates batch N. Batches are evaluated
+        // strictly in order, one at a time, so positions still advance in order.
+        ExecutorService evaluator = Executors.newSingleThreadExecutor(
+                r -> new Thread(r, Thread.currentThread().getName() + "-eval"));
+        Future<?> inFlight = null;
         try {
             engine.register(name);
             if (!openWithRetry()) {
@@ -107,12 +120,17 @@ public final class SourceRunner implements Runnable {
                     backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
                     continue;
                 }
-                process(batch);
-                engine.checkpoint(false);
+                Parsed parsed = parse(batch);
+                awaitEvaluated(inFlight);
+                inFlight = evaluator.submit(() -> {
+                    evaluate(parsed);
+                    engine.checkpoint(false);
+                });
                 if (once && batch.caughtUp()) {
                     break;
                 }
             }
+            awaitEvaluated(inFlight);
             if (once) {
                 // End of input: close every window. A daemon being stopped does not: its open windows
                 // are incomplete, and closing them would judge (e.g. "fewer than N") on partial data.
@@ -121,6 +139,15 @@ public final class SourceRunner implements Runnable {
             engine.checkpoint(true);
             log.info("source {}: stopped", name);
         } finally {
+            evaluator.shutdown();
+            try {
+                // An interrupted wait above may leave a batch being evaluated: let it finish first.
+                while (!evaluator.awaitTermination(10, TimeUnit.SECONDS)) {
+                    log.warn("source {}: still evaluating a batch", name);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             try {
                 source.close();
             } catch (IOException | RuntimeException e) {
@@ -130,8 +157,49 @@ public final class SourceRunner implements Runnable {
         }
     }
 
+    /** Waits for the evaluation of the previous batch; its failure is this thread's failure, as before the split. */
+    private void awaitEvaluated(Future<?> evaluation) {
+        if (evaluation == null) {
+            return;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    evaluation.get();
+                    return;
+                } catch (InterruptedException e) {
+                    // The batch is past the point of no return; its positions are taken once it ends.
+                    interrupted = true;
+                    stopping = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (e.getCause() instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A batch's records after parsing, with the positions that hold once they are evaluated. */
+    record Parsed(List<FlowRecord> records, List<Position> positions) {
+    }
+
     /** Parses, evaluates, notifies, then records the batch's positions as committable. True when alerts were raised. */
     boolean process(SourceBatch batch) {
+        return evaluate(parse(batch));
+    }
+
+    /** Parses a batch's chunks and counts lines, records and malformed lines. */
+    Parsed parse(SourceBatch batch) {
         List<FlowRecord> records = new ArrayList<>(batch.records().size() + 1024);
         records.addAll(batch.records());
         long[] read = {batch.records().size()};
@@ -158,8 +226,13 @@ public final class SourceRunner implements Runnable {
         if (malformed[0] > 0) {
             metrics.recordsMalformed.labels(name).inc(malformed[0]);
         }
-        List<NotificationDispatcher.Routed> alerts = engine.process(name, records, batch.positions(), dispatcher::dispatch);
-        if (!records.isEmpty()) {
+        return new Parsed(records, batch.positions());
+    }
+
+    /** Evaluates parsed records, hands their alerts to the notifiers and takes their positions as done. */
+    boolean evaluate(Parsed parsed) {
+        List<NotificationDispatcher.Routed> alerts = engine.process(name, parsed.records(), parsed.positions(), dispatcher::dispatch);
+        if (!parsed.records().isEmpty()) {
             long newest = engine.newestEventTime(name);
             if (newest != Long.MIN_VALUE) {
                 metrics.sourceLag.labels(name).set(Math.max(0, clock.millis() / 1000.0 - newest));
