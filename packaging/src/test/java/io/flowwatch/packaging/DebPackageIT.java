@@ -153,8 +153,11 @@ class DebPackageIT {
         Files.writeString(defaults, Files.readString(root.resolve("etc/default/flowwatch"))
                 .replace("JAVA_OPTS=\"", "JAVA_OPTS=\"-XshowSettings:all ")
                 .replace("FLOWWATCH_OPTS=\"\"", "FLOWWATCH_OPTS=\"-Dfw.check=from-defaults\""));
+        // systemd's CacheDirectory= creates the directory and names it in $CACHE_DIRECTORY.
+        Path cache = Files.createDirectories(tmp.resolve("var-cache"));
         Map<String, String> env = Map.of("FLOWWATCH_DEFAULTS", defaults.toString(),
-                "FLOWWATCH_LOGBACK", root.resolve("etc/flowwatch/logback.xml").toString());
+                "FLOWWATCH_LOGBACK", root.resolve("etc/flowwatch/logback.xml").toString(),
+                "CACHE_DIRECTORY", cache.toString());
         Command.Result v = Command.run(List.of(onPath.toString(), "--version"), env, false);
         assertThat(v.exit()).as(v.both()).isZero();
         assertThat(v.out()).startsWith("flowwatch ");
@@ -167,6 +170,11 @@ class DebPackageIT {
         assertThat(plugins.exit()).as(plugins.both()).isZero();
         for (String plugin : PLUGINS) {
             assertThat(plugins.out()).contains(plugin);
+        }
+        try (var unpacked = Files.list(cache.resolve("plugins"))) {
+            assertThat(unpacked.map(p -> p.getFileName().toString()))
+                    .as("plugins unpacked into the cache directory, for the next start")
+                    .anyMatch(n -> n.matches("rules-standard-.*-[0-9a-f]{16}"));
         }
         assertThat(plugins.both()).doesNotContain("refused", "failed to start");
 

@@ -58,6 +58,8 @@ class SystemdUnitIT {
         }
         assertThat(service.get("ProtectSystem")).containsExactly("strict");
         assertThat(service.get("ReadWritePaths")).containsExactly("/var/lib/flowwatch /var/log/flowwatch");
+        // Plugins are unpacked into systemd's cache directory once, not into the private /tmp on each start.
+        assertThat(service.get("CacheDirectory")).containsExactly("flowwatch");
         assertThat(service.get("CapabilityBoundingSet")).containsExactly("");
         assertThat(service.get("RestrictAddressFamilies")).containsExactly("AF_INET AF_INET6 AF_UNIX");
         // The JIT needs writable+executable memory; the agent exits 0 on SIGTERM.

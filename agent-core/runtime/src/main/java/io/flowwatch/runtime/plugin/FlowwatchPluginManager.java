@@ -8,11 +8,8 @@ import org.pf4j.PluginDescriptor;
 import org.pf4j.PluginLoader;
 import org.pf4j.PluginRepository;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * pf4j's manager, over a directory of already-extracted plugins (see {@link PluginRuntime}), with
@@ -21,8 +18,12 @@ import java.util.stream.Stream;
  */
 final class FlowwatchPluginManager extends DefaultPluginManager {
 
-    FlowwatchPluginManager(Path extractedRoot) {
-        super(extractedRoot);
+    private final List<Path> pluginPaths;
+
+    /** @param pluginPaths the extracted plugins to load, and nothing else under {@code root} */
+    FlowwatchPluginManager(Path root, List<Path> pluginPaths) {
+        super(root);
+        this.pluginPaths = List.copyOf(pluginPaths);
     }
 
     @Override
@@ -30,12 +31,8 @@ final class FlowwatchPluginManager extends DefaultPluginManager {
         return new DefaultPluginRepository(getPluginsRoots()) {
             @Override
             public List<Path> getPluginPaths() {
-                // Only directories we extracted ourselves; never expand zips here.
-                try (Stream<Path> s = Files.list(getPluginsRoots().get(0))) {
-                    return s.filter(Files::isDirectory).sorted().collect(Collectors.toList());
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
+                // Only what PluginRuntime extracted for this plugins-dir: a shared cache holds others too.
+                return pluginPaths;
             }
         };
     }

@@ -32,9 +32,10 @@ import java.util.zip.ZipInputStream;
 /**
  * Loads the plugin zips of one directory through pf4j and builds the {@link PluginCatalog}.
  *
- * <p>Zips are extracted into a private temporary directory, never next to themselves: an
- * installed agent's plugin directory is read-only, and only zips directly inside the configured
- * directory are considered (no recursion, no symlinks), so nothing else can slip in.
+ * <p>Zips are extracted into the {@link PluginCache} (or, when it cannot be trusted, a private
+ * temporary directory), never next to themselves: an installed agent's plugin directory is
+ * read-only, and only zips directly inside the configured directory are considered (no
+ * recursion, no symlinks), so nothing else can slip in.
  */
 public final class PluginRuntime implements AutoCloseable {
 
@@ -49,11 +50,13 @@ public final class PluginRuntime implements AutoCloseable {
 
     private final PluginManager manager;
     private final Path workDir;
+    private final PluginCache cache;
     private final PluginCatalog catalog;
 
-    private PluginRuntime(PluginManager manager, Path workDir, PluginCatalog catalog) {
+    private PluginRuntime(PluginManager manager, Path workDir, PluginCache cache, PluginCatalog catalog) {
         this.manager = manager;
         this.workDir = workDir;
+        this.cache = cache;
         this.catalog = catalog;
     }
 
@@ -63,10 +66,17 @@ public final class PluginRuntime implements AutoCloseable {
      * always present.
      */
     public static PluginRuntime load(Path pluginsDir) throws IOException {
+        return load(pluginsDir, PluginCache.defaultRoot());
+    }
+
+    /** As {@link #load(Path)}, with extracted plugins kept in {@code cacheRoot} (null: a private directory per process). */
+    static PluginRuntime load(Path pluginsDir, Path cacheRoot) throws IOException {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         removeStaleWorkDirs(tmp);
+        PluginCache cache = cacheRoot == null ? null : PluginCache.open(cacheRoot).orElse(null);
         // The pid in the name lets a later start tell a dead agent's directory from a running one's.
-        Path workDir = Files.createTempDirectory(tmp, WORK_DIR_PREFIX + ProcessHandle.current().pid() + "-");
+        Path workDir = cache != null ? null : Files.createTempDirectory(tmp, WORK_DIR_PREFIX + ProcessHandle.current().pid() + "-");
+        Map<Path, String> zipByPluginPath = new java.util.LinkedHashMap<>();
         PluginCatalog.Builder catalog = PluginCatalog.builder();
         if (pluginsDir == null || !Files.isDirectory(pluginsDir)) {
             catalog.problem("plugins-dir " + pluginsDir + " is not a directory: only built-in types are available");
@@ -81,9 +91,14 @@ public final class PluginRuntime implements AutoCloseable {
                         continue;
                     }
                     String name = zip.getFileName().toString();
-                    Path target = workDir.resolve(name.substring(0, name.length() - ".zip".length()));
+                    Path target = cache != null ? null : workDir.resolve(name.substring(0, name.length() - ".zip".length()));
                     try {
-                        extract(zip, target);
+                        if (cache != null) {
+                            target = cache.entryFor(zip);
+                        } else {
+                            extract(zip, target);
+                        }
+                        zipByPluginPath.put(target, name);
                     } catch (IOException | IllegalArgumentException e) {
                         catalog.problem(zip + ": refused: " + e.getMessage());
                         deleteTree(target);
@@ -91,7 +106,14 @@ public final class PluginRuntime implements AutoCloseable {
                 }
             }
         }
-        FlowwatchPluginManager manager = new FlowwatchPluginManager(workDir);
+        if (cache != null) {
+            int pruned = cache.prune(zipByPluginPath.keySet());
+            if (pruned > 0) {
+                log.info("plugins: removed {} unused extracted plugin(s) from {}", pruned, cache.root());
+            }
+        }
+        FlowwatchPluginManager manager = new FlowwatchPluginManager(cache != null ? cache.root() : workDir,
+                List.copyOf(zipByPluginPath.keySet()));
         manager.loadPlugins();
         manager.startPlugins();
         for (PluginWrapper w : manager.getPlugins()) {
@@ -116,7 +138,8 @@ public final class PluginRuntime implements AutoCloseable {
         }
         for (PluginWrapper w : manager.getPlugins()) {
             catalog.plugin(new PluginCatalog.PluginInfo(w.getPluginId(), w.getDescriptor().getVersion(),
-                    w.getDescriptor().getPluginDescription(), w.getPluginPath().getFileName().toString() + ".zip",
+                    w.getDescriptor().getPluginDescription(),
+                    zipByPluginPath.getOrDefault(w.getPluginPath(), w.getPluginPath().getFileName() + ".zip"),
                     typesByPlugin.getOrDefault(w.getPluginId(), Map.of())));
         }
         catalog.plugin(new PluginCatalog.PluginInfo("builtin", versionOfRuntime(), "Built into the runtime",
@@ -125,7 +148,7 @@ public final class PluginRuntime implements AutoCloseable {
         for (String p : built.problems()) {
             log.warn("plugins: {}", p);
         }
-        return new PluginRuntime(manager, workDir, built);
+        return new PluginRuntime(manager, workDir, cache, built);
     }
 
     public PluginCatalog catalog() {
@@ -149,6 +172,9 @@ public final class PluginRuntime implements AutoCloseable {
             manager.unloadPlugins();
         } catch (RuntimeException e) {
             log.debug("plugins: unload failed", e);
+        }
+        if (cache != null) {
+            cache.close();
         }
         deleteTree(workDir);
     }
