@@ -39,6 +39,9 @@ final class AgentLauncher {
             return FlowwatchCommand.USAGE;
         }
         AgentConfig config = loaded.config();
+        // From the first moment: SIGHUP's default action would end the JVM (systemctl reload during start-up).
+        ReloadSignal hup = once ? null : ReloadSignal.install();
+        log.info("agent: starting (config {}, pid {})", config.configFile(), ProcessHandle.current().pid());
         StateDirLock lock;
         try {
             StateDir.prepare(config.stateDir());
@@ -68,12 +71,7 @@ final class AgentLauncher {
                 printProblems(err, e);
                 return FlowwatchCommand.USAGE;
             }
-            // Reload off the signal thread: it waits for sources to finish their batch.
-            Signal.handle(new Signal("HUP"), s -> {
-                Thread t = new Thread(supervisor::reload, "reload");
-                t.setDaemon(true);
-                t.start();
-            });
+            hup.ready(supervisor::reload);
             stop.await();
             supervisor.stop(SHUTDOWN_DEADLINE);
             return FlowwatchCommand.OK;
@@ -83,6 +81,45 @@ final class AgentLauncher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return FlowwatchCommand.FAILED;
+        }
+    }
+
+    /**
+     * SIGHUP, taken over before anything else: a HUP that arrives while the agent is still
+     * starting is kept and acted on once it runs. Reloads run off the signal thread, since they
+     * wait for sources to finish their batch.
+     */
+    private static final class ReloadSignal {
+        private Runnable reload;
+        private boolean pending;
+
+        static ReloadSignal install() {
+            ReloadSignal r = new ReloadSignal();
+            Signal.handle(new Signal("HUP"), s -> r.signalled());
+            return r;
+        }
+
+        private synchronized void signalled() {
+            if (reload == null) {
+                log.info("agent: SIGHUP while starting; reloading once started");
+                pending = true;
+            } else {
+                start(reload);
+            }
+        }
+
+        synchronized void ready(Runnable action) {
+            reload = action;
+            if (pending) {
+                pending = false;
+                start(action);
+            }
+        }
+
+        private static void start(Runnable action) {
+            Thread t = new Thread(action, "reload");
+            t.setDaemon(true);
+            t.start();
         }
     }
 

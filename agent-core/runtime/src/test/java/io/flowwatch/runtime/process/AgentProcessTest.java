@@ -109,6 +109,15 @@ class AgentProcessTest {
         return Files.exists(f) ? Files.readAllLines(f) : List.of();
     }
 
+    /** As {@link #await}, with the agent's log in the failure message. */
+    void awaitAgent(Duration timeout, String what, Check check) throws Exception {
+        try {
+            await(timeout, what, check);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the agent's stderr:\n" + stderr(), e);
+        }
+    }
+
     static void await(Duration timeout, String what, Check check) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!check.ok()) {
@@ -217,21 +226,36 @@ class AgentProcessTest {
     void sighupReloadsAGoodConfigAndRefusesABadOneWhileTheAgentRunsOn() throws Exception {
         Path conf = config("alerts { type = file, path = \"" + dir.resolve("alerts.jsonl") + "\" }", "alerts");
         Process agent = start("run", "--config", conf.toString());
-        await(Duration.ofSeconds(30), "start", () -> stderr().contains("agent: started"));
+        awaitAgent(Duration.ofSeconds(30), "start", () -> stderr().contains("agent: started"));
 
         Files.writeString(dir.resolve("rules.conf"), Files.readString(dir.resolve("rules.conf")).replace("threshold = 100", "threshold = 50"));
         hup(agent);
-        await(Duration.ofSeconds(30), "the reload", () -> stderr().contains("agent: reloaded"));
+        awaitAgent(Duration.ofSeconds(30), "the reload", () -> stderr().contains("agent: reloaded"));
 
         Files.writeString(dir.resolve("rules.conf"), "rules = [ { name = broken, type = frequency, window = soon } ]\n");
         hup(agent);
-        await(Duration.ofSeconds(30), "the refusal", () -> stderr().contains("agent: reload refused"));
+        awaitAgent(Duration.ofSeconds(30), "the refusal", () -> stderr().contains("agent: reload refused"));
         assertThat(stderr()).contains("rules[broken].window: expected a duration");
         assertThat(agent.isAlive()).isTrue();
 
         // The config in force (threshold 50) still alerts.
         writeObject("a_20251124T1200Z.log.gz", T0, 60, T0 + 1300);
-        await(Duration.ofSeconds(30), "an alert", () -> alerts().stream().anyMatch(l -> l.contains("\"value\":60")));
+        awaitAgent(Duration.ofSeconds(30), "an alert", () -> alerts().stream().anyMatch(l -> l.contains("\"value\":60")));
+        agent.destroy();
+        assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(agent.exitValue()).isZero();
+    }
+
+    @Test
+    void aSighupWhileStartingIsActedOnOnceStartedAndDoesNotKillTheAgent() throws Exception {
+        Path conf = config("alerts { type = file, path = \"" + dir.resolve("alerts.jsonl") + "\" }", "alerts");
+        Process agent = start("run", "--config", conf.toString());
+        awaitAgent(Duration.ofSeconds(30), "start-up", () -> stderr().contains("agent: starting"));
+        hup(agent); // plugins are still loading: the agent has not started
+        awaitAgent(Duration.ofSeconds(30), "the reload", () -> stderr().contains("agent: reloaded"));
+        assertThat(stderr()).contains("agent: SIGHUP while starting");
+        assertThat(stderr().indexOf("agent: started")).isLessThan(stderr().indexOf("agent: reloading"));
+        assertThat(agent.isAlive()).isTrue();
         agent.destroy();
         assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(agent.exitValue()).isZero();
