@@ -43,9 +43,12 @@ public final class FlowFormat {
     private final String spec;
     private final boolean[] address;
     private final int[] addressColumns;
+    /** Formats key maps per record (e.g. checkpoints); the column list's hash is computed once. */
+    private final int hash;
 
     private FlowFormat(List<Column> columns) {
         this.columns = List.copyOf(columns);
+        this.hash = this.columns.hashCode();
         this.indexByField = new int[FlowField.values().length];
         Arrays.fill(indexByField, -1);
         for (int i = 0; i < this.columns.size(); i++) {
@@ -240,12 +243,12 @@ public final class FlowFormat {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof FlowFormat f && f.columns.equals(columns);
+        return o == this || o instanceof FlowFormat f && f.hash == hash && f.columns.equals(columns);
     }
 
     @Override
     public int hashCode() {
-        return columns.hashCode();
+        return hash;
     }
 
     @Override

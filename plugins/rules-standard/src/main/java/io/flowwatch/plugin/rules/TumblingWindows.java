@@ -49,6 +49,9 @@ final class TumblingWindows<S> {
     private long lastClosedEnd = Long.MIN_VALUE;
     private long newestEventTime = Long.MIN_VALUE;
     private long watermark = Long.MIN_VALUE;
+    /** The window {@link #state} used last; forgotten whenever a window is removed. */
+    private long recentStart = Long.MIN_VALUE;
+    private LinkedHashMap<List<String>, S> recentKeys;
 
     TumblingWindows(FieldColumns groupBy, long windowSeconds, int maxKeys, PluginMetrics.Counter evicted,
                     Supplier<S> newState) {
@@ -84,10 +87,17 @@ final class TumblingWindows<S> {
     /** The record's key's state in the window holding {@code eventTime} (which must not be late), created on first use. */
     S state(long eventTime, FlowRecord record) {
         List<String> key = groupBy.keyOf(record);
-        LinkedHashMap<List<String>, S> keys = windows.get(windowStart(eventTime));
+        long start = windowStart(eventTime);
+        // Nearly every record falls in the window of the one before: skip the tree lookup then.
+        LinkedHashMap<List<String>, S> keys = start == recentStart ? recentKeys : null;
         if (keys == null) {
-            keys = lruMap();
-            windows.put(windowStart(eventTime), keys);
+            keys = windows.get(start);
+            if (keys == null) {
+                keys = lruMap();
+                windows.put(start, keys);
+            }
+            recentStart = start;
+            recentKeys = keys;
         }
         S s = keys.get(key);
         if (s == null) {
@@ -131,6 +141,7 @@ final class TumblingWindows<S> {
             firing = breached.isEmpty() ? Set.of() : breached;
             lastClosedEnd = end;
             it.remove();
+            forgetRecent();
         }
         // A window with no records at all after the last closed one resolves once event time has passed it;
         // at end of input (MAX) only as far as the input actually reached, so no resolves are invented.
@@ -204,6 +215,12 @@ final class TumblingWindows<S> {
         firing = fired.isEmpty() ? Set.of() : fired;
         windows.clear();
         windows.putAll(read);
+        forgetRecent();
+    }
+
+    private void forgetRecent() {
+        recentStart = Long.MIN_VALUE;
+        recentKeys = null;
     }
 
     /** Keys held over all open windows. */
