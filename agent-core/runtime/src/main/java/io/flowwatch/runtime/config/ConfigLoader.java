@@ -399,7 +399,15 @@ public final class ConfigLoader {
         if (!Files.isDirectory(root)) {
             return List.of();
         }
-        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + s);
+        PathMatcher matcher;
+        try {
+            matcher = FileSystems.getDefault().getPathMatcher("glob:" + s);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            // e.g. an unclosed '{' or '['
+            problems.add(new Problem(ConfigReader.describe(fw.getValue("rules").origin()), "flowwatch.rules",
+                    "expected a rule file path or glob, got '" + glob + "': " + e.getDescription()));
+            return List.of();
+        }
         try (Stream<Path> walk = Files.walk(root)) {
             return walk.filter(Files::isRegularFile).filter(matcher::matches).sorted().collect(Collectors.toList());
         } catch (UncheckedIOException e) {

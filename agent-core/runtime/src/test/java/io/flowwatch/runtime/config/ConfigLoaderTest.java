@@ -62,6 +62,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aBrokenRuleGlobIsALocatedProblem() throws IOException {
+        // A fuzz finding: an unclosed '{' made the glob matcher throw out of the loader.
+        write("rules.d/a.conf", "rules = []");
+        Path conf = write("agent.conf", """
+                flowwatch {
+                  rules = ["rules.d/{a,b.conf"]
+                }
+                """);
+        ConfigLoader.Loaded loaded = loader(Map.of()).load(conf);
+        assertThat(loaded.problems()).singleElement().asString()
+                .contains(conf + ":2").contains("flowwatch.rules")
+                .contains("expected a rule file path or glob, got 'rules.d/{a,b.conf'").contains("Missing '}");
+    }
+
+    @Test
     void environmentVariablesFillOptionalSubstitutions() throws IOException {
         Path conf = write("agent.conf", """
                 flowwatch {
