@@ -193,11 +193,6 @@ public final class SourceRunner implements Runnable {
     record Parsed(List<FlowRecord> records, List<Position> positions) {
     }
 
-    /** Parses, evaluates, notifies, then records the batch's positions as committable. True when alerts were raised. */
-    boolean process(SourceBatch batch) {
-        return evaluate(parse(batch));
-    }
-
     /** Parses a batch's chunks and counts lines, records and malformed lines. */
     Parsed parse(SourceBatch batch) {
         List<FlowRecord> records = new ArrayList<>(batch.records().size() + 1024);
@@ -230,15 +225,14 @@ public final class SourceRunner implements Runnable {
     }
 
     /** Evaluates parsed records, hands their alerts to the notifiers and takes their positions as done. */
-    boolean evaluate(Parsed parsed) {
-        List<NotificationDispatcher.Routed> alerts = engine.process(name, parsed.records(), parsed.positions(), dispatcher::dispatch);
+    void evaluate(Parsed parsed) {
+        engine.process(name, parsed.records(), parsed.positions(), dispatcher::dispatch);
         if (!parsed.records().isEmpty()) {
             long newest = engine.newestEventTime(name);
             if (newest != Long.MIN_VALUE) {
                 metrics.sourceLag.labels(name).set(Math.max(0, clock.millis() / 1000.0 - newest));
             }
         }
-        return !alerts.isEmpty();
     }
 
     private boolean openWithRetry() {
