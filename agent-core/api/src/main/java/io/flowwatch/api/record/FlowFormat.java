@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * The ordered list of columns of a flow-log record: the default format, a custom format
@@ -42,7 +43,10 @@ public final class FlowFormat {
     private final int[] indexByField;
     private final String spec;
     private final boolean[] address;
+    /** Per column: numeric type. Read for every value a rule looks at, so kept flat. */
+    private final boolean[] numeric;
     private final int[] addressColumns;
+    private final int[] numericColumns;
     /** Formats key maps per record (e.g. checkpoints); the column list's hash is computed once. */
     private final int hash;
 
@@ -66,13 +70,16 @@ public final class FlowFormat {
         }
         this.spec = sb.toString();
         this.address = new boolean[this.columns.size()];
+        this.numeric = new boolean[this.columns.size()];
         int n = 0;
         for (int i = 0; i < address.length; i++) {
             FlowField f = this.columns.get(i).field();
             address[i] = f == FlowField.SRCADDR || f == FlowField.DSTADDR || f == FlowField.PKT_SRCADDR
                     || f == FlowField.PKT_DSTADDR;
             n += address[i] ? 1 : 0;
+            numeric[i] = this.columns.get(i).type().numeric();
         }
+        this.numericColumns = IntStream.range(0, numeric.length).filter(i -> numeric[i]).toArray();
         this.addressColumns = new int[n];
         for (int i = 0, k = 0; i < address.length; i++) {
             if (address[i]) {
@@ -214,6 +221,16 @@ public final class FlowFormat {
     /** Whether the column holds an IP address ({@code srcaddr}, {@code dstaddr}, {@code pkt-srcaddr}, {@code pkt-dstaddr}). */
     public boolean isAddressColumn(int column) {
         return address[column];
+    }
+
+    /** Whether the column holds a number (its value is a {@code long}) rather than text. */
+    public boolean isNumeric(int column) {
+        return numeric[column];
+    }
+
+    /** The numeric columns, in order (shared: do not modify). */
+    int[] numericColumns() {
+        return numericColumns;
     }
 
     /** The address columns, in order (shared: do not modify). */

@@ -40,7 +40,8 @@ public final class FlowRecord {
      * afterwards): this is the parser's allocation-lean path.
      *
      * @param numbers  one slot per column; numeric columns hold the value or {@link #ABSENT}
-     * @param strings  one slot per column; string columns hold the value or null
+     * @param strings  one slot per column; string columns hold the value or null (numeric
+     *                 columns' slots are cleared: {@link #stringAt} relies on them being null)
      * @param fallbackEventTime epoch seconds to use as event time when the record has no
      *                 {@code start} (e.g. the CloudWatch event timestamp), or {@link #ABSENT}
      */
@@ -48,6 +49,9 @@ public final class FlowRecord {
         Objects.requireNonNull(format, "format");
         if (numbers.length != format.size() || strings.length != format.size()) {
             throw new IllegalArgumentException("column arrays must have one slot per format column");
+        }
+        for (int col : format.numericColumns()) {
+            strings[col] = null;
         }
         for (int col : format.addressColumns()) {
             long code = numbers[col];
@@ -81,7 +85,7 @@ public final class FlowRecord {
     /** The numeric value of a field, or {@link #ABSENT} when missing from the format or the record. */
     public long getLong(FlowField field) {
         int i = format.indexOf(field);
-        return i < 0 || !format.column(i).type().numeric() ? ABSENT : numbers[i];
+        return i < 0 || !format.isNumeric(i) ? ABSENT : numbers[i];
     }
 
     /** The text value of a field (numbers rendered as decimal), or null when absent. */
@@ -91,7 +95,7 @@ public final class FlowRecord {
     }
 
     public boolean isPresent(int column) {
-        return format.column(column).type().numeric() ? numbers[column] != ABSENT : strings[column] != null;
+        return format.isNumeric(column) ? numbers[column] != ABSENT : strings[column] != null;
     }
 
     public long longAt(int column) {
@@ -100,11 +104,12 @@ public final class FlowRecord {
 
     /** Text of a column, numbers rendered as decimal; null when absent. */
     public String stringAt(int column) {
-        if (format.column(column).type().numeric()) {
-            long v = numbers[column];
-            return v == ABSENT ? null : Long.toString(v);
+        String s = strings[column]; // always null in a numeric column
+        if (s != null || !format.isNumeric(column)) {
+            return s;
         }
-        return strings[column];
+        long v = numbers[column];
+        return v == ABSENT ? null : Long.toString(v);
     }
 
     /**
@@ -193,7 +198,7 @@ public final class FlowRecord {
 
     /** Boxed value of a column: Long for numeric columns, String otherwise, null when absent. */
     public Object valueAt(int column) {
-        if (format.column(column).type().numeric()) {
+        if (format.isNumeric(column)) {
             long v = numbers[column];
             return v == ABSENT ? null : v;
         }

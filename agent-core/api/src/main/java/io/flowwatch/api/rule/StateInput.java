@@ -116,7 +116,7 @@ public final class StateInput {
         long[] numbers = new long[f.size()];
         String[] strings = new String[f.size()];
         for (int i = 0; i < f.size(); i++) {
-            if (f.column(i).type().numeric()) {
+            if (f.isNumeric(i)) {
                 numbers[i] = in.readLong();
             } else {
                 strings[i] = readString();

@@ -6,7 +6,9 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +56,37 @@ class StateInputOutputTest {
         assertThat(records.get(1).format()).isEqualTo(CUSTOM);
         assertThat(in.readDouble()).isNaN();
         assertThat(in.readBytes()).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void theEncodingIsDataOutputStreamsSoEarlierCheckpointsStayReadable() throws IOException {
+        // The buffered encoder must write exactly what DataOutputStream wrote before it, across buffer refills.
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        DataOutputStream data = new DataOutputStream(expected);
+        ByteArrayOutputStream actual = new ByteArrayOutputStream();
+        StateOutput out = new StateOutput(actual);
+        for (int i = 0; i < 5_000; i++) {
+            data.writeInt(i * 7919 - 1_000_000);
+            out.writeInt(i * 7919 - 1_000_000);
+            data.writeLong(Long.MIN_VALUE + i);
+            out.writeLong(Long.MIN_VALUE + i);
+            data.writeBoolean(i % 3 == 0);
+            out.writeBoolean(i % 3 == 0);
+            data.writeDouble(i / 3.0);
+            out.writeDouble(i / 3.0);
+            byte[] text = ("10.0." + i + ".ü").getBytes(StandardCharsets.UTF_8);
+            data.writeInt(text.length);
+            data.write(text);
+            out.writeString("10.0." + i + ".ü");
+        }
+        byte[] big = new byte[100_000];
+        Arrays.fill(big, (byte) 'x');
+        data.writeInt(big.length);
+        data.write(big);
+        out.writeBytes(big);
+        out.flush();
+        assertThat(out.size()).isEqualTo(expected.size());
+        assertThat(actual.toByteArray()).isEqualTo(expected.toByteArray());
     }
 
     @Test

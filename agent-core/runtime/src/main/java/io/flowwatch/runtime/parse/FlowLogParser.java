@@ -217,6 +217,9 @@ public final class FlowLogParser {
         kinds = new byte[n];
         maxima = new long[n];
         caches = new StringCache[n];
+        // srcaddr and dstaddr (and the pkt- ones) draw on one set of addresses: one cache for them
+        // all holds twice the addresses in the same memory, and a peer seen as a source is known as a destination.
+        StringCache addresses = null;
         for (int i = 0; i < n; i++) {
             FlowField f = format.column(i).field();
             maxima[i] = format.column(i).type().max();
@@ -225,8 +228,14 @@ public final class FlowLogParser {
             } else {
                 kinds[i] = f == FlowField.SRCADDR || f == FlowField.DSTADDR || f == FlowField.PKT_SRCADDR
                         || f == FlowField.PKT_DSTADDR ? ADDR : STR;
-                // Addresses vary most; statuses and actions need only a few slots.
-                caches[i] = new StringCache(kinds[i] == ADDR ? 14 : 10); // 16K addresses: a busy VPC's active peers
+                if (kinds[i] == ADDR) {
+                    if (addresses == null) {
+                        addresses = new StringCache(14); // 16K addresses: a busy VPC's active peers
+                    }
+                    caches[i] = addresses;
+                } else {
+                    caches[i] = new StringCache(10); // statuses, actions, interfaces: a few hundred values
+                }
             }
         }
         planFormat = format;
@@ -394,12 +403,16 @@ public final class FlowLogParser {
      * word compares; longer ones (ARNs) are simply decoded.
      */
     static final class StringCache {
-        private final long[] k0;
-        private final long[] k1;
-        private final long[] k2;
-        private final int[] lens;
+        /*
+         * One slot = four adjacent longs (the key's three words, then its length and code), so a
+         * lookup touches one cache line, not one per array: with 16K slots per address column the
+         * table is far larger than L2, and separate arrays made each lookup several misses.
+         */
+        private static final int STRIDE = 4;
+        private static final int LEN_SHIFT = 56; // codes use the low 34 bits, lengths are <= 24
+
+        private final long[] slots;
         private final String[] values;
-        private final long[] codes;
         private final int shift;
         // The key of the last get(), reused by put() on a miss.
         private long a;
@@ -408,12 +421,8 @@ public final class FlowLogParser {
         private int slot;
 
         StringCache(int bits) {
-            k0 = new long[1 << bits];
-            k1 = new long[1 << bits];
-            k2 = new long[1 << bits];
-            lens = new int[1 << bits];
+            slots = new long[STRIDE << bits];
             values = new String[1 << bits];
-            codes = new long[1 << bits];
             shift = 64 - bits;
         }
 
@@ -433,7 +442,9 @@ public final class FlowLogParser {
             long h = a * 0x9E3779B97F4A7C15L + bb * 0xC2B2AE3D27D4EB4FL + c * 0x165667B19E3779F9L + len;
             h = (h ^ (h >>> 32)) * 0xD6E8FEB86659FD93L;
             slot = (int) (h >>> shift);
-            if (lens[slot] == len && k0[slot] == a && k1[slot] == bb && k2[slot] == c) {
+            long[] t = slots;
+            int i = slot * STRIDE;
+            if (t[i] == a && t[i + 1] == bb && t[i + 2] == c && (t[i + 3] >>> LEN_SHIFT) == len) {
                 return values[slot];
             }
             return null;
@@ -443,19 +454,19 @@ public final class FlowLogParser {
         String put(byte[] b, int start, int end, long code) {
             String s = decode(b, start, end);
             if (slot >= 0) {
-                k0[slot] = a;
-                k1[slot] = bb;
-                k2[slot] = c;
-                lens[slot] = end - start;
+                int i = slot * STRIDE;
+                slots[i] = a;
+                slots[i + 1] = bb;
+                slots[i + 2] = c;
+                slots[i + 3] = ((long) (end - start) << LEN_SHIFT) | code;
                 values[slot] = s;
-                codes[slot] = code;
             }
             return s;
         }
 
         /** The number stored with the String the last {@link #get} returned. */
         long lastCode() {
-            return codes[slot];
+            return slots[slot * STRIDE + 3] & ((1L << LEN_SHIFT) - 1);
         }
 
         /** Up to 8 bytes from {@code from} (stopping at {@code end}), little-endian, zero-padded. */

@@ -31,7 +31,7 @@ public final class RecordJsonWriter implements AutoCloseable {
             g.writeFieldName(f.column(i).name());
             if (!r.isPresent(i)) {
                 g.writeNull();
-            } else if (f.column(i).type().numeric()) {
+            } else if (f.isNumeric(i)) {
                 g.writeNumber(r.longAt(i));
             } else {
                 g.writeString(r.stringAt(i));

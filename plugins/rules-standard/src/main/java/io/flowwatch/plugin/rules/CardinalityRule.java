@@ -65,7 +65,7 @@ final class CardinalityRule implements Rule {
         if (col < 0 || !record.isPresent(col)) {
             return;
         }
-        long value = record.format().column(col).type().numeric()
+        long value = record.format().isNumeric(col)
                 ? record.longAt(col) : DistinctCounter.hash(record.stringAt(col));
         Tally tally = windows.state(t, record);
         // Samples are records that brought a new value: they show the spread, not one repeated flow.

@@ -67,6 +67,30 @@ final class FieldColumns {
         }
     }
 
+    /**
+     * The record's key in the cheapest form that tells keys apart, for map lookups: with one field
+     * (the usual {@code group-by = [srcaddr]}) the value itself, which needs no list per record and
+     * is usually the very String instance the map holds already; else {@link #keyOf}.
+     * {@link #asList} turns it back into the list.
+     */
+    Object lookupKey(FlowRecord r) {
+        if (names.size() == 1) {
+            return valueOf(r, in(r.format())[0]);
+        }
+        return keyOf(r);
+    }
+
+    /** A {@link #lookupKey} as the list of the key's values. */
+    @SuppressWarnings("unchecked")
+    List<String> asList(Object lookupKey) {
+        return lookupKey instanceof String s ? List.of(s) : (List<String>) lookupKey;
+    }
+
+    /** The {@link #lookupKey} of a key given as its values (one per name). */
+    Object fromList(List<String> key) {
+        return names.size() == 1 ? key.get(0) : List.copyOf(key);
+    }
+
     /** The key as field name to value, the shape alerts carry. */
     Map<String, String> labels(List<String> key) {
         Map<String, String> m = new TreeMap<>();

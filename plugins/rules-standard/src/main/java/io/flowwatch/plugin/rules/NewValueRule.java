@@ -169,7 +169,7 @@ final class NewValueRule implements Rule {
     }
 
     private String text(FlowRecord record, int col) {
-        if (!record.format().column(col).type().numeric()) {
+        if (!record.format().isNumeric(col)) {
             return record.stringAt(col);
         }
         long v = record.longAt(col);

@@ -133,7 +133,7 @@ final class SpikeRule implements Rule {
         long v = 1;
         if (sum != null) {
             int col = sum.in(record.format())[0];
-            if (col < 0 || !record.format().column(col).type().numeric() || !record.isPresent(col)) {
+            if (col < 0 || !record.format().isNumeric(col) || !record.isPresent(col)) {
                 return; // nothing to add: NODATA records, formats without the field
             }
             v = record.longAt(col);

@@ -44,14 +44,14 @@ final class TumblingWindows<S> {
     private final int maxKeys;
     private final PluginMetrics.Counter evicted;
     private final Supplier<S> newState;
-    private final TreeMap<Long, LinkedHashMap<List<String>, S>> windows = new TreeMap<>();
-    private Set<List<String>> firing = Set.of();
+    private final TreeMap<Long, LinkedHashMap<Object, S>> windows = new TreeMap<>();
+    private Set<Object> firing = Set.of();
     private long lastClosedEnd = Long.MIN_VALUE;
     private long newestEventTime = Long.MIN_VALUE;
     private long watermark = Long.MIN_VALUE;
     /** The window {@link #state} used last; forgotten whenever a window is removed. */
     private long recentStart = Long.MIN_VALUE;
-    private LinkedHashMap<List<String>, S> recentKeys;
+    private LinkedHashMap<Object, S> recentKeys;
 
     TumblingWindows(FieldColumns groupBy, long windowSeconds, int maxKeys, PluginMetrics.Counter evicted,
                     Supplier<S> newState) {
@@ -86,11 +86,11 @@ final class TumblingWindows<S> {
 
     /** The record's key's state in the window holding {@code eventTime} (which must not be late), created on first use. */
     S state(long eventTime, FlowRecord record) {
-        List<String> key = groupBy.keyOf(record);
-        long start = windowStart(eventTime);
-        // Nearly every record falls in the window of the one before: skip the tree lookup then.
-        LinkedHashMap<List<String>, S> keys = start == recentStart ? recentKeys : null;
-        if (keys == null) {
+        Object key = groupBy.lookupKey(record);
+        // Nearly every record falls in the window of the one before: skip the division and the tree lookup then.
+        LinkedHashMap<Object, S> keys = recentKeys;
+        if (keys == null || eventTime < recentStart || eventTime - recentStart >= windowSeconds) {
+            long start = windowStart(eventTime);
             keys = windows.get(start);
             if (keys == null) {
                 keys = lruMap();
@@ -113,9 +113,9 @@ final class TumblingWindows<S> {
      */
     void close(long watermark, RuleOutput out, Judge<S> judge) {
         this.watermark = Math.max(this.watermark, watermark);
-        Iterator<Map.Entry<Long, LinkedHashMap<List<String>, S>>> it = windows.entrySet().iterator();
+        Iterator<Map.Entry<Long, LinkedHashMap<Object, S>>> it = windows.entrySet().iterator();
         while (it.hasNext()) {
-            Map.Entry<Long, LinkedHashMap<List<String>, S>> w = it.next();
+            Map.Entry<Long, LinkedHashMap<Object, S>> w = it.next();
             long start = w.getKey();
             long end = start + windowSeconds;
             if (end > watermark) {
@@ -125,17 +125,17 @@ final class TumblingWindows<S> {
                 // An empty window lay between: nothing breached in it.
                 resolveAll(out, lastClosedEnd + windowSeconds);
             }
-            Set<List<String>> breached = new HashSet<>();
-            for (Map.Entry<List<String>, S> e : w.getValue().entrySet()) {
-                Signal signal = judge.judge(e.getKey(), e.getValue(), start, end);
+            Set<Object> breached = new HashSet<>();
+            for (Map.Entry<Object, S> e : w.getValue().entrySet()) {
+                Signal signal = judge.judge(groupBy.asList(e.getKey()), e.getValue(), start, end);
                 if (signal != null) {
                     breached.add(e.getKey());
                     out.firing(signal);
                 }
             }
-            for (List<String> k : firing) {
+            for (Object k : firing) {
                 if (!breached.contains(k)) {
-                    out.resolved(groupBy.labels(k), end);
+                    out.resolved(groupBy.labels(groupBy.asList(k)), end);
                 }
             }
             firing = breached.isEmpty() ? Set.of() : breached;
@@ -169,15 +169,15 @@ final class TumblingWindows<S> {
         out.writeLong(newestEventTime);
         out.writeLong(watermark);
         out.writeInt(firing.size());
-        for (List<String> k : firing) {
-            out.writeStrings(k);
+        for (Object k : firing) {
+            out.writeStrings(groupBy.asList(k));
         }
         out.writeInt(windows.size());
-        for (Map.Entry<Long, LinkedHashMap<List<String>, S>> w : windows.entrySet()) {
+        for (Map.Entry<Long, LinkedHashMap<Object, S>> w : windows.entrySet()) {
             out.writeLong(w.getKey());
             out.writeInt(w.getValue().size());
-            for (Map.Entry<List<String>, S> e : w.getValue().entrySet()) {
-                out.writeStrings(e.getKey());
+            for (Map.Entry<Object, S> e : w.getValue().entrySet()) {
+                out.writeStrings(groupBy.asList(e.getKey()));
                 codec.write(e.getValue(), out);
             }
         }
@@ -193,19 +193,18 @@ final class TumblingWindows<S> {
         long newest = in.readLong();
         long mark = in.readLong();
         int nFiring = in.readCount(Integer.MAX_VALUE);
-        Set<List<String>> fired = new HashSet<>();
+        Set<Object> fired = new HashSet<>();
         for (int i = 0; i < nFiring; i++) {
-            fired.add(List.copyOf(in.readStrings()));
+            fired.add(readKey(in));
         }
         int nWindows = in.readCount(Integer.MAX_VALUE);
-        TreeMap<Long, LinkedHashMap<List<String>, S>> read = new TreeMap<>();
+        TreeMap<Long, LinkedHashMap<Object, S>> read = new TreeMap<>();
         for (int i = 0; i < nWindows; i++) {
             long start = in.readLong();
             int nKeys = in.readCount(Integer.MAX_VALUE);
-            LinkedHashMap<List<String>, S> keys = lruMap();
+            LinkedHashMap<Object, S> keys = lruMap();
             for (int j = 0; j < nKeys; j++) {
-                List<String> key = List.copyOf(in.readStrings());
-                keys.put(key, codec.read(in));
+                keys.put(readKey(in), codec.read(in));
             }
             read.put(start, keys);
         }
@@ -216,6 +215,14 @@ final class TumblingWindows<S> {
         windows.clear();
         windows.putAll(read);
         forgetRecent();
+    }
+
+    private Object readKey(StateInput in) throws IOException {
+        List<String> key = in.readStrings();
+        if (key.size() != groupBy.names().size()) {
+            throw StateInput.corrupt("a key of " + key.size() + " values for group-by " + groupBy.names());
+        }
+        return groupBy.fromList(key);
     }
 
     private void forgetRecent() {
@@ -237,18 +244,18 @@ final class TumblingWindows<S> {
     }
 
     private void resolveAll(RuleOutput out, long at) {
-        for (List<String> k : firing) {
-            out.resolved(groupBy.labels(k), at);
+        for (Object k : firing) {
+            out.resolved(groupBy.labels(groupBy.asList(k)), at);
         }
         firing = Set.of();
     }
 
-    private LinkedHashMap<List<String>, S> lruMap() {
+    private LinkedHashMap<Object, S> lruMap() {
         return new LinkedHashMap<>(256, 0.75f, true) {
             private static final long serialVersionUID = 1L;
 
             @Override
-            protected boolean removeEldestEntry(Map.Entry<List<String>, S> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<Object, S> eldest) {
                 if (size() > maxKeys) {
                     evicted.inc();
                     return true;

@@ -73,6 +73,8 @@ final class MetricFilterRule implements Rule {
 
     private final TreeMap<Long, Period> open = new TreeMap<>();
     private long cachedStart = UNSET;
+    /** Start of the period of the last record (arithmetic only: valid forever). */
+    private long recentPeriod = UNSET;
     private Period cachedPeriod;
     /** Datapoints of the last closed periods, oldest first, NaN = missing. */
     private final double[] history;
@@ -131,7 +133,11 @@ final class MetricFilterRule implements Rule {
         }
         // Every record shows how far input has covered event time, matching or not.
         newestEventTime = Math.max(newestEventTime, t);
-        long start = t - Math.floorMod(t, a.periodSeconds());
+        long start = recentPeriod; // nearly every record falls in the period of the one before: no division then
+        if (start == UNSET || t < start || t - start >= a.periodSeconds()) {
+            start = t - Math.floorMod(t, a.periodSeconds());
+            recentPeriod = start;
+        }
         if (closedAny && start < nextPeriodStart) {
             return; // its period was evaluated already: later than allowed-lateness
         }

@@ -33,7 +33,7 @@ final class MetricValue {
         if (col < 0 || !r.isPresent(col)) {
             return Double.NaN;
         }
-        if (r.format().column(col).type().numeric()) {
+        if (r.format().isNumeric(col)) {
             return r.longAt(col);
         }
         return parseNumber(r.stringAt(col));

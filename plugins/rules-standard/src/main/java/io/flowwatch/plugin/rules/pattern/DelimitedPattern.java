@@ -51,7 +51,7 @@ final class DelimitedPattern implements CompiledPattern {
             ValueTest[][] anyOf = conditions[i];
             if (anyOf != null) {
                 int col = columnOfField(i, size);
-                if (!holds(anyOf, r, col, f.column(col).type().numeric())) {
+                if (!holds(anyOf, r, col, f.isNumeric(col))) {
                     return false;
                 }
             }

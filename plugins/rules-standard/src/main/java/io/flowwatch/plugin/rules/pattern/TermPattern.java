@@ -134,7 +134,7 @@ final class TermPattern implements CompiledPattern {
             }
             if (!r.isPresent(i)) {
                 line.append('-');
-            } else if (f.column(i).type().numeric()) {
+            } else if (f.isNumeric(i)) {
                 line.append(r.longAt(i));
             } else {
                 line.append(r.stringAt(i));
@@ -155,7 +155,7 @@ final class TermPattern implements CompiledPattern {
                 if (t.occursIn("-")) {
                     return true;
                 }
-            } else if (f.column(i).type().numeric()) {
+            } else if (f.isNumeric(i)) {
                 long v = r.longAt(i);
                 if (v >= 0) {
                     // The text is all digits, so a word-bounded occurrence of a digits term is the

@@ -92,7 +92,7 @@ public final class RecordMatch implements RecordCondition {
                 return false;
             }
             Condition c = conditions.get(i);
-            boolean ok = f.column(col).type().numeric() ? c.matchesNumber(r.longAt(col)) : c.values().contains(r.stringAt(col));
+            boolean ok = f.isNumeric(col) ? c.matchesNumber(r.longAt(col)) : c.values().contains(r.stringAt(col));
             if (!ok) {
                 return false;
             }
