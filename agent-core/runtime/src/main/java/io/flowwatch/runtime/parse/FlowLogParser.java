@@ -4,6 +4,7 @@ import io.flowwatch.api.record.FlowField;
 import io.flowwatch.api.record.FlowFormat;
 import io.flowwatch.api.record.FlowRecord;
 import io.flowwatch.api.source.LineChunk;
+import io.flowwatch.api.source.Newlines;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -331,12 +332,8 @@ public final class FlowLogParser {
     }
 
     private static int lineEnd(byte[] b, int from, int end) {
-        for (int i = from; i < end; i++) {
-            if (b[i] == '\n') {
-                return i;
-            }
-        }
-        return end;
+        int nl = Newlines.indexOf(b, from, end);
+        return nl < 0 ? end : nl;
     }
 
     private static byte firstNonSeparator(byte[] b, int from, int end) {

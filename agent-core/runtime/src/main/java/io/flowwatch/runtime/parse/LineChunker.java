@@ -2,6 +2,7 @@ package io.flowwatch.runtime.parse;
 
 import io.flowwatch.api.record.FlowFormat;
 import io.flowwatch.api.source.LineChunk;
+import io.flowwatch.api.source.Newlines;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -83,21 +84,10 @@ public final class LineChunker {
 
     private static long emit(byte[] buf, int len, String origin, long line, FlowFormat format, Consumer<LineChunk> out) {
         out.accept(new LineChunk(origin, line, buf, 0, len, format, null));
-        long lines = 0;
-        for (int i = 0; i < len; i++) {
-            if (buf[i] == '\n') {
-                lines++;
-            }
-        }
-        return line + lines;
+        return line + Newlines.count(buf, 0, len);
     }
 
     private static int lastNewline(byte[] buf, int len) {
-        for (int i = len - 1; i >= 0; i--) {
-            if (buf[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
+        return Newlines.lastIndexOf(buf, 0, len);
     }
 }

@@ -3,6 +3,7 @@ package io.flowwatch.plugin.directory;
 import io.flowwatch.api.PluginMetrics;
 import io.flowwatch.api.record.FlowFormat;
 import io.flowwatch.api.source.LineChunk;
+import io.flowwatch.api.source.Newlines;
 import io.flowwatch.api.source.Position;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -473,7 +474,7 @@ final class DirectoryReader implements Runnable {
                 }
                 if (streaming && !skipping) {
                     // Whatever was read before the damage is good data: hand over its whole lines.
-                    int lastNl = lastIndexOf(buf, filled);
+                    int lastNl = Newlines.lastIndexOf(buf, 0, filled);
                     if (lastNl >= 0) {
                         emit(lastNl + 1, false);
                     }
@@ -511,7 +512,7 @@ final class DirectoryReader implements Runnable {
             while (nl < 0 && !eof && filled < buf.length) {
                 int from = filled;
                 fillOnce();
-                nl = indexOf(buf, from, filled);
+                nl = Newlines.indexOf(buf, from, filled);
             }
             if (filled == 0) {
                 return t.offset > 0 ? Seek.SHORTER : ready();
@@ -575,7 +576,7 @@ final class DirectoryReader implements Runnable {
             while (true) {
                 fill();
                 if (skipping) {
-                    int nl = indexOf(buf, 0, filled);
+                    int nl = Newlines.indexOf(buf, 0, filled);
                     if (nl < 0) {
                         if (!eof) {
                             pos += filled;
@@ -602,7 +603,7 @@ final class DirectoryReader implements Runnable {
                     advance();
                     continue;
                 }
-                int lastNl = lastIndexOf(buf, filled);
+                int lastNl = Newlines.lastIndexOf(buf, 0, filled);
                 boolean withLastLine = eof && filled > lastNl + 1 && (t.gz || quiet());
                 int end = withLastLine ? filled : lastNl + 1;
                 if (end > 0) {
@@ -644,7 +645,7 @@ final class DirectoryReader implements Runnable {
             long ln = line;
             int s = 0;
             while (s < end) {
-                int nl = indexOf(buf, s, end);
+                int nl = Newlines.indexOf(buf, s, end);
                 int e = nl < 0 ? end : nl;
                 if (e - s > max) {
                     skipped(ln);
@@ -750,23 +751,5 @@ final class DirectoryReader implements Runnable {
             }
             return new byte[(int) Math.max(cap, keep + 1L)];
         }
-    }
-
-    private static int indexOf(byte[] b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (b[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static int lastIndexOf(byte[] b, int to) {
-        for (int i = to - 1; i >= 0; i--) {
-            if (b[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
     }
 }

@@ -3,6 +3,7 @@ package io.flowwatch.plugin.s3;
 import io.flowwatch.api.PluginMetrics;
 import io.flowwatch.api.record.FlowFormat;
 import io.flowwatch.api.source.LineChunk;
+import io.flowwatch.api.source.Newlines;
 import io.flowwatch.api.source.Position;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -426,7 +427,7 @@ final class S3Reader implements Runnable {
                     }
                 }
                 if (skipping) {
-                    int nl = indexOf(buf, 0, filled);
+                    int nl = Newlines.indexOf(buf, 0, filled);
                     if (nl < 0) {
                         filled = 0;
                         continue;
@@ -436,7 +437,7 @@ final class S3Reader implements Runnable {
                     line++;
                 }
                 if (first) {
-                    int nl = indexOf(buf, 0, filled);
+                    int nl = Newlines.indexOf(buf, 0, filled);
                     if (nl >= 0 || eof) {
                         first = false;
                         int end = nl < 0 ? filled : nl;
@@ -448,13 +449,13 @@ final class S3Reader implements Runnable {
                         }
                     }
                 }
-                int lastNl = lastIndexOf(buf, filled);
+                int lastNl = Newlines.lastIndexOf(buf, 0, filled);
                 int end = eof ? filled : lastNl + 1;
                 if (end > 0) {
                     byte[] next = new byte[size];
                     System.arraycopy(buf, end, next, 0, filled - end);
                     hand(origin, line, buf, end, format);
-                    line += count(buf, end);
+                    line += Newlines.count(buf, 0, end);
                     filled -= end;
                     buf = next;
                 } else if (filled == buf.length) {
@@ -470,10 +471,10 @@ final class S3Reader implements Runnable {
             if (!gz) {
                 throw e;
             }
-            int lastNl = skipping ? -1 : lastIndexOf(buf, filled);
+            int lastNl = skipping ? -1 : Newlines.lastIndexOf(buf, 0, filled);
             if (lastNl >= 0) {
                 hand(origin, line, buf, lastNl + 1, format);
-                line += count(buf, lastNl + 1);
+                line += Newlines.count(buf, 0, lastNl + 1);
             }
             objectErrors.inc();
             LOG.error("source {}: {}:{}: {} ({}); the lines before were read, the rest of the object is passed over",
@@ -494,34 +495,6 @@ final class S3Reader implements Runnable {
     private static int shift(byte[] b, int n, int filled) {
         System.arraycopy(b, n, b, 0, filled - n);
         return filled - n;
-    }
-
-    private static int count(byte[] b, int to) {
-        int n = 0;
-        for (int i = 0; i < to; i++) {
-            if (b[i] == '\n') {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private static int indexOf(byte[] b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (b[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static int lastIndexOf(byte[] b, int to) {
-        for (int i = to - 1; i >= 0; i--) {
-            if (b[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** An SDK failure in one line: the service's error code and message with the HTTP status, or the client's reason. */
