@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.IntStream;
 
 /**
  * The ordered list of columns of a flow-log record: the default format, a custom format
@@ -46,7 +45,6 @@ public final class FlowFormat {
     /** Per column: numeric type. Read for every value a rule looks at, so kept flat. */
     private final boolean[] numeric;
     private final int[] addressColumns;
-    private final int[] numericColumns;
     /** Formats key maps per record (e.g. checkpoints); the column list's hash is computed once. */
     private final int hash;
 
@@ -79,7 +77,6 @@ public final class FlowFormat {
             n += address[i] ? 1 : 0;
             numeric[i] = this.columns.get(i).type().numeric();
         }
-        this.numericColumns = IntStream.range(0, numeric.length).filter(i -> numeric[i]).toArray();
         this.addressColumns = new int[n];
         for (int i = 0, k = 0; i < address.length; i++) {
             if (address[i]) {
@@ -226,11 +223,6 @@ public final class FlowFormat {
     /** Whether the column holds a number (its value is a {@code long}) rather than text. */
     public boolean isNumeric(int column) {
         return numeric[column];
-    }
-
-    /** The numeric columns, in order (shared: do not modify). */
-    int[] numericColumns() {
-        return numericColumns;
     }
 
     /** The address columns, in order (shared: do not modify). */

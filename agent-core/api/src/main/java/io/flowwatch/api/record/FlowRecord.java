@@ -40,8 +40,7 @@ public final class FlowRecord {
      * afterwards): this is the parser's allocation-lean path.
      *
      * @param numbers  one slot per column; numeric columns hold the value or {@link #ABSENT}
-     * @param strings  one slot per column; string columns hold the value or null (numeric
-     *                 columns' slots are cleared: {@link #stringAt} relies on them being null)
+     * @param strings  one slot per column; string columns hold the value or null
      * @param fallbackEventTime epoch seconds to use as event time when the record has no
      *                 {@code start} (e.g. the CloudWatch event timestamp), or {@link #ABSENT}
      */
@@ -49,9 +48,6 @@ public final class FlowRecord {
         Objects.requireNonNull(format, "format");
         if (numbers.length != format.size() || strings.length != format.size()) {
             throw new IllegalArgumentException("column arrays must have one slot per format column");
-        }
-        for (int col : format.numericColumns()) {
-            strings[col] = null;
         }
         for (int col : format.addressColumns()) {
             long code = numbers[col];
@@ -104,12 +100,11 @@ public final class FlowRecord {
 
     /** Text of a column, numbers rendered as decimal; null when absent. */
     public String stringAt(int column) {
-        String s = strings[column]; // always null in a numeric column
-        if (s != null || !format.isNumeric(column)) {
-            return s;
+        if (format.isNumeric(column)) {
+            long v = numbers[column];
+            return v == ABSENT ? null : Long.toString(v);
         }
-        long v = numbers[column];
-        return v == ABSENT ? null : Long.toString(v);
+        return strings[column];
     }
 
     /**

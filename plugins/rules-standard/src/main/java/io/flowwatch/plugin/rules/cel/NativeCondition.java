@@ -475,6 +475,12 @@ final class NativeCondition {
         private final StrOperand a;
         private final StrOperand b;
 
+        // The last operands and verdict: the parser hands out one String instance per repeated
+        // value (ACCEPT, REJECT, OK), so a record usually brings the very instances of the one before.
+        private String lastX;
+        private String lastY;
+        private int lastVerdict;
+
         StrCompare(Op op, StrOperand a, StrOperand b) {
             this.op = op;
             this.a = a;
@@ -488,6 +494,15 @@ final class NativeCondition {
             if (x == null || y == null) {
                 return UNKNOWN;
             }
+            if (x != lastX || y != lastY) {
+                lastVerdict = compare(x, y);
+                lastX = x;
+                lastY = y;
+            }
+            return lastVerdict;
+        }
+
+        private int compare(String x, String y) {
             // String.compareTo is what cel-java's less_string and friends use.
             return bool(switch (op) {
                 case EQ -> x.equals(y);

@@ -141,4 +141,20 @@ class NativeConditionTest {
             assertThat(c.test(FlowRecord.builder(f).set(0, "10.0.0." + (i % 256)).build())).isTrue();
         }
     }
+
+    @Test
+    void stringComparisonMemoFollowsEveryChangeOfValue() {
+        CelCondition c = CelCondition.compile("action == 'REJECT' && log_status != 'NODATA'");
+        assertThat(c.compiledNatively()).isTrue();
+        FlowFormat f = FlowFormat.parse("${action} ${log-status}");
+        String reject = "REJECT";
+        for (int i = 0; i < 50; i++) {
+            // The same instance again, an equal but distinct instance, then a different value.
+            assertThat(c.test(FlowRecord.builder(f).set(0, reject).set(1, "OK").build())).isTrue();
+            assertThat(c.test(FlowRecord.builder(f).set(0, new String(reject)).set(1, "OK").build())).isTrue();
+            assertThat(c.test(FlowRecord.builder(f).set(0, "ACCEPT").set(1, "OK").build())).isFalse();
+            assertThat(c.test(FlowRecord.builder(f).set(0, reject).set(1, "NODATA").build())).isFalse();
+            assertThat(c.test(FlowRecord.builder(f).set(0, reject).set(1, null).build())).isFalse();
+        }
+    }
 }
