@@ -81,7 +81,8 @@ final class TumblingWindows<S> {
      * end, whether or not it held records): the record is later than allowed-lateness.
      */
     boolean isLate(long eventTime) {
-        return windowStart(eventTime) + windowSeconds <= watermark;
+        // A window ends after every time in it: at or past the watermark needs no division.
+        return eventTime < watermark && windowStart(eventTime) + windowSeconds <= watermark;
     }
 
     /** The record's key's state in the window holding {@code eventTime} (which must not be late), created on first use. */
