@@ -1,5 +1,6 @@
 package io.flowwatch.api.record;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -126,8 +127,10 @@ public final class FlowRecord {
         if (text == null) {
             return NOT_IPV4;
         }
-        long v = parseIpv4(text, 0, text.length());
-        return v < 0 ? NOT_IPV4 : IPV4 | v;
+        // Off the parser's path (builders, restored state): one implementation, over bytes. A
+        // character outside Latin-1 becomes '?', which no address has.
+        byte[] b = text.toString().getBytes(StandardCharsets.ISO_8859_1);
+        return ipv4Code(b, 0, b.length);
     }
 
     /** As {@link #ipv4Code(CharSequence)}, for ASCII bytes. */
@@ -156,36 +159,6 @@ public final class FlowRecord {
             }
             if (i >= end || b[i] != '.') {
                 return NOT_IPV4;
-            }
-            i++;
-        }
-    }
-
-    private static long parseIpv4(CharSequence s, int start, int end) {
-        long v = 0;
-        int parts = 0;
-        int i = start;
-        while (true) {
-            int from = i;
-            int octet = 0;
-            while (i < end && i - from < 3) {
-                int d = s.charAt(i) - '0';
-                if (d < 0 || d > 9) {
-                    break;
-                }
-                octet = octet * 10 + d;
-                i++;
-            }
-            int len = i - from;
-            if (len == 0 || octet > 255 || (len > 1 && s.charAt(from) == '0')) {
-                return -1;
-            }
-            v = (v << 8) | octet;
-            if (++parts == 4) {
-                return i == end ? v : -1;
-            }
-            if (i >= end || s.charAt(i) != '.') {
-                return -1;
             }
             i++;
         }

@@ -22,7 +22,7 @@ class FlowRecordAddressTest {
     @Test
     void anythingButACanonicalDottedQuadHasNone() {
         for (String s : new String[]{"2001:db8::1", "::ffff:10.0.0.1", "010.0.0.1", "10.0.0", "10.0.0.1.2", "256.0.0.1",
-                "10.0.0.1 ", "1.2.3.4x", "", "-"}) {
+                "10.0.0.1 ", "1.2.3.4x", "", "-", "10.0.0.\u0661", "10.0.\u0130.1"}) {
             assertThat(withSrc(s).ipv4At(3)).as(s).isEqualTo(-1);
         }
         assertThat(withSrc(null).ipv4At(3)).as("absent").isEqualTo(-1);

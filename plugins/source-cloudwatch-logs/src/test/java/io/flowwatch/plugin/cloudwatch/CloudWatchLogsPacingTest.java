@@ -67,6 +67,8 @@ class CloudWatchLogsPacingTest {
             assertThat(gapMs).as("gap before retry " + i).isGreaterThanOrEqualTo(95);
         }
         assertThat(h.metric("cloudwatch_throttled_total")).isEqualTo(3);
+        assertThat(h.metric("aws_api_throttled_total{operation=\"FilterLogEvents\"}")).isEqualTo(3);
+        assertThat(h.metric("aws_api_errors_total{operation=\"FilterLogEvents\"}")).isEqualTo(4);
         assertThat(h.metric("cloudwatch_server_errors_total")).isEqualTo(1);
         assertThat(h.metric("cloudwatch_events_total")).isEqualTo(1);
         // The page asked again is the same page: same window.
