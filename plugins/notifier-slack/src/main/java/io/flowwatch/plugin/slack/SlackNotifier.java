@@ -4,6 +4,7 @@ import io.flowwatch.api.PluginContext;
 import io.flowwatch.api.notify.Alert;
 import io.flowwatch.api.notify.DeliveryResult;
 import io.flowwatch.api.notify.Notifier;
+import io.flowwatch.plugin.support.http.HttpOutcome;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -4,6 +4,7 @@ import io.flowwatch.api.notify.DeliveryResult;
 import io.flowwatch.api.notify.DeliveryResult.Outcome;
 import io.flowwatch.testkit.MutableClock;
 import io.flowwatch.testkit.TestPluginContext;
+import io.flowwatch.testkit.RecordingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -4,6 +4,7 @@ import io.flowwatch.api.PluginContext;
 import io.flowwatch.api.notify.Alert;
 import io.flowwatch.api.notify.DeliveryResult;
 import io.flowwatch.api.notify.Notifier;
+import io.flowwatch.plugin.support.http.HttpOutcome;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;

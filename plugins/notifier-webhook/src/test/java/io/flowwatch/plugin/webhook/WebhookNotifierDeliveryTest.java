@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowwatch.api.notify.DeliveryResult;
 import io.flowwatch.testkit.MutableClock;
 import io.flowwatch.testkit.TestPluginContext;
+import io.flowwatch.testkit.RecordingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -4,6 +4,8 @@ import io.flowwatch.api.notify.DeliveryResult;
 import io.flowwatch.api.notify.DeliveryResult.Outcome;
 import io.flowwatch.testkit.MutableClock;
 import io.flowwatch.testkit.TestPluginContext;
+import io.flowwatch.plugin.support.http.HttpOutcome;
+import io.flowwatch.testkit.RecordingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -146,17 +148,5 @@ class WebhookNotifierStatusTest {
         assertThat(r.outcome()).isEqualTo(Outcome.RETRY);
         assertThat(r.detail()).contains("timeout");
         assertThat(tookMs).isLessThan(5_000);
-    }
-
-    @Test
-    void retryAfterParsing() {
-        MutableClock clock = new MutableClock(NOW);
-        assertThat(HttpOutcome.retryAfter("0", clock)).isEqualTo(Duration.ZERO);
-        assertThat(HttpOutcome.retryAfter(" 120 ", clock)).isEqualTo(Duration.ofMinutes(2));
-        assertThat(HttpOutcome.retryAfter("999999999999999999999", clock)).isEqualTo(HttpOutcome.MAX_RETRY_AFTER);
-        assertThat(HttpOutcome.retryAfter("Sat, 01 Jun 2024 12:00:00 GMT", clock)).isEqualTo(Duration.ZERO);
-        assertThat(HttpOutcome.retryAfter("soon", clock)).isNull();
-        assertThat(HttpOutcome.retryAfter("-5", clock)).isNull();
-        assertThat(HttpOutcome.retryAfter(null, clock)).isNull();
     }
 }

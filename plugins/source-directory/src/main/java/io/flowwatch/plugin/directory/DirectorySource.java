@@ -5,6 +5,7 @@ import io.flowwatch.api.source.LineChunk;
 import io.flowwatch.api.source.Position;
 import io.flowwatch.api.source.Source;
 import io.flowwatch.api.source.SourceBatch;
+import io.flowwatch.plugin.support.source.ChunkQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -5,6 +5,7 @@ import io.flowwatch.api.record.FlowFormat;
 import io.flowwatch.api.source.LineChunk;
 import io.flowwatch.api.source.Newlines;
 import io.flowwatch.api.source.Position;
+import io.flowwatch.plugin.support.source.ChunkQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;

@@ -1,4 +1,4 @@
-package io.flowwatch.plugin.directory;
+package io.flowwatch.plugin.support.source;
 
 import io.flowwatch.api.source.LineChunk;
 import io.flowwatch.api.source.Position;
@@ -16,18 +16,27 @@ import java.util.concurrent.locks.ReentrantLock;
  * reader's "nothing more right now" state, kept under one lock so that {@code caughtUp} can never
  * be reported while the reader still holds data it has not queued.
  */
-final class ChunkQueue {
+public final class ChunkQueue {
 
-    /** A chunk (or null) and the position that holds once it, and every item before it, is processed. */
-    record Item(LineChunk chunk, Position position) {
+    /**
+     * A chunk, a position, or both: the position holds once the chunk and every item before it are
+     * processed. The chunks of one object or compressed file may come without a position, the
+     * position of the whole following them.
+     */
+    public record Item(LineChunk chunk, Position position) {
+        public Item {
+            if (chunk == null && position == null) {
+                throw new IllegalArgumentException("an item needs a chunk or a position");
+            }
+        }
     }
 
     /** What one {@link #take} got. */
-    record Taken(List<Item> items, boolean caughtUp) {
+    public record Taken(List<Item> items, boolean caughtUp) {
     }
 
-    // Position-only items (empty files, finished .gz files) are tiny; this only stops a tree of
-    // many empty files from growing the queue without bound.
+    // Position-only items (empty files and objects, finished .gz files) are tiny; this only stops
+    // many of them from growing the queue without bound.
     private static final int MAX_ITEMS = 4096;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -42,13 +51,14 @@ final class ChunkQueue {
     private boolean woken;
     private boolean closed;
     private Throwable failure;
+    private IOException problem;
 
-    ChunkQueue(int maxChunks) {
+    public ChunkQueue(int maxChunks) {
         this.maxChunks = maxChunks;
     }
 
     /** Called by the reader; blocks while the queue is full. Throws when the source closes. */
-    void put(Item item) throws InterruptedException {
+    public void put(Item item) throws InterruptedException {
         lock.lock();
         try {
             while (!closed && (item.chunk() != null ? chunks >= maxChunks : items.size() >= MAX_ITEMS)) {
@@ -68,8 +78,8 @@ final class ChunkQueue {
         }
     }
 
-    /** Called by the reader after a full pass over the tree found nothing new. */
-    void readerIdle() {
+    /** Called by the reader after a full listing or scan found nothing new. */
+    public void readerIdle() {
         lock.lock();
         try {
             if (!idle) {
@@ -87,15 +97,21 @@ final class ChunkQueue {
      * idle ends the wait once (so {@code run --once} ends promptly); after that an idle source
      * waits the full {@code maxWait}, so a runtime polling in a loop does not spin.
      */
-    Taken take(Duration maxWait) throws IOException, InterruptedException {
+    public Taken take(Duration maxWait) throws IOException, InterruptedException {
         long nanos = maxWait.toNanos();
         lock.lock();
         try {
-            while (items.isEmpty() && !woken && !closed && failure == null && !(idle && !idleReported) && nanos > 0) {
+            while (items.isEmpty() && !woken && !closed && failure == null && problem == null && !(idle && !idleReported) && nanos > 0) {
                 nanos = itemsOrIdle.awaitNanos(nanos);
             }
             if (items.isEmpty() && failure != null) {
                 throw new IOException("the reader thread failed: " + failure, failure);
+            }
+            if (items.isEmpty() && problem != null) {
+                // Reported once, so the runtime marks the source unhealthy and counts it; the reader retries.
+                IOException p = problem;
+                problem = null;
+                throw p;
             }
             woken = false;
             List<Item> out = new ArrayList<>(items);
@@ -111,8 +127,22 @@ final class ChunkQueue {
         }
     }
 
+    /**
+     * The reader met a problem it retries by itself (e.g. S3 unreachable, bucket missing, access denied):
+     * the next poll that finds nothing queued throws it, once.
+     */
+    public void problem(IOException e) {
+        lock.lock();
+        try {
+            problem = e;
+            itemsOrIdle.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The reader thread died of something unexpected; polls report it from now on. */
-    void fail(Throwable e) {
+    public void fail(Throwable e) {
         lock.lock();
         try {
             failure = e;
@@ -122,7 +152,7 @@ final class ChunkQueue {
         }
     }
 
-    void wakeup() {
+    public void wakeup() {
         lock.lock();
         try {
             woken = true;
@@ -132,8 +162,8 @@ final class ChunkQueue {
         }
     }
 
-    /** The reader's pause between scans; returns true when the source was closed meanwhile. */
-    boolean sleep(Duration d) throws InterruptedException {
+    /** The reader's pause between listings or scans; returns true when the source was closed meanwhile. */
+    public boolean sleep(Duration d) throws InterruptedException {
         long nanos = d.toNanos();
         lock.lock();
         try {
@@ -146,7 +176,7 @@ final class ChunkQueue {
         }
     }
 
-    boolean isClosed() {
+    public boolean isClosed() {
         lock.lock();
         try {
             return closed;
@@ -155,7 +185,7 @@ final class ChunkQueue {
         }
     }
 
-    void close() {
+    public void close() {
         lock.lock();
         try {
             closed = true;

@@ -1,4 +1,4 @@
-package io.flowwatch.plugin.webhook;
+package io.flowwatch.testkit;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpServer;
@@ -18,23 +18,26 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A real HTTP server on 127.0.0.1 that records every request and answers from a queue (default 200 "ok"). */
-final class RecordingServer implements AutoCloseable {
+/**
+ * A real HTTP server on 127.0.0.1 that records every request and answers from a queue (default
+ * 200 "ok"): the receiving end of the HTTP notifiers' tests (webhook, Slack).
+ */
+public final class RecordingServer implements AutoCloseable {
 
     /** One request as it arrived on the socket. */
-    record Request(String method, String path, String query, Headers headers, byte[] body) {
-        String header(String name) {
+    public record Request(String method, String path, String query, Headers headers, byte[] body) {
+        public String header(String name) {
             return headers.getFirst(name);
         }
 
-        String bodyText() {
+        public String bodyText() {
             return new String(body, StandardCharsets.UTF_8);
         }
     }
 
     /** An answer; {@code hang} makes the server not answer until the test ends. */
-    record Answer(int status, Map<String, String> headers, String body, boolean hang) {
-        static Answer of(int status, String body) {
+    public record Answer(int status, Map<String, String> headers, String body, boolean hang) {
+        public static Answer of(int status, String body) {
             return new Answer(status, Map.of(), body, false);
         }
     }
@@ -44,7 +47,7 @@ final class RecordingServer implements AutoCloseable {
     private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
     private final CountDownLatch release = new CountDownLatch(1);
 
-    RecordingServer() throws IOException {
+    public RecordingServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/", exchange -> {
@@ -77,26 +80,26 @@ final class RecordingServer implements AutoCloseable {
         server.start();
     }
 
-    RecordingServer answer(Answer a) {
+    public RecordingServer answer(Answer a) {
         answers.add(a);
         return this;
     }
 
-    RecordingServer answer(int status, String body) {
+    public RecordingServer answer(int status, String body) {
         return answer(Answer.of(status, body));
     }
 
-    String url(String pathAndQuery) {
+    public String url(String pathAndQuery) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + pathAndQuery;
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         synchronized (requests) {
             return List.copyOf(requests);
         }
     }
 
-    Request only() {
+    public Request only() {
         List<Request> r = requests();
         if (r.size() != 1) {
             throw new AssertionError("expected exactly one request, got " + r.size());
@@ -105,7 +108,7 @@ final class RecordingServer implements AutoCloseable {
     }
 
     /** A port nothing listens on: bound once, then released. */
-    static int refusedPort() throws IOException {
+    public static int refusedPort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             return s.getLocalPort();
         }

@@ -1,4 +1,4 @@
-package io.flowwatch.plugin.slack;
+package io.flowwatch.plugin.support.http;
 
 import io.flowwatch.api.notify.DeliveryResult;
 
@@ -20,17 +20,15 @@ import java.time.format.DateTimeParseException;
 
 /**
  * One HTTP exchange and what it means for the outbox: 2xx delivered; 408, 429 and 5xx retry
- * (honouring Retry-After); network failures retry; any other answer is permanent. Slack answers
- * errors as a short text ({@code invalid_token}, {@code channel_not_found}, {@code no_service})
- * with 400, 403, 404 or 410, and throttles with 429 and Retry-After.
- *
- * <p>The same mapping as the webhook plugin's: plugins never import each other, so each keeps
- * its own copy.
+ * (honouring Retry-After); network failures retry; any other answer is permanent. Slack, for
+ * one, answers errors as a short text ({@code invalid_token}, {@code channel_not_found}) with 400,
+ * 403, 404 or 410, and throttles with 429 and Retry-After. Shared by the HTTP notifiers (webhook,
+ * Slack), each of which bundles its own copy of this library.
  */
-final class HttpOutcome {
+public final class HttpOutcome {
 
     /** Enough of an error body to show the receiver's reason without storing a whole page. */
-    static final int EXCERPT_BYTES = 200;
+    public static final int EXCERPT_BYTES = 200;
     /** A Retry-After beyond this is treated as this: a receiver must not park an alert for days. */
     static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
@@ -38,7 +36,7 @@ final class HttpOutcome {
     }
 
     /** Sends {@code request} once; never throws for receiver or network failures. */
-    static DeliveryResult attempt(HttpClient client, HttpRequest request, Clock clock) {
+    public static DeliveryResult attempt(HttpClient client, HttpRequest request, Clock clock) {
         HttpResponse<InputStream> response;
         try {
             response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
