@@ -3,7 +3,9 @@ package io.flowwatch.plugin.rules.pattern;
 import io.flowwatch.api.record.FlowFormat;
 import io.flowwatch.api.record.FlowRecord;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * A compiled bracket pattern {@code [f1, f2=..., ..., fn]}: one slot per field, each with an
@@ -23,12 +25,18 @@ final class DelimitedPattern implements CompiledPattern {
     private final String[] names;          // per field; null for '...' and for empty fields
     private final ValueTest[][][] conditions; // per field: OR of ANDs; null = any value
     private final int ellipsis;             // index of '...', or -1
+    // The fields that carry a condition, and their conditions: a record is tested against these
+    // only (usually two or three of a line's fourteen fields), in pattern order.
+    private final int[] tested;
+    private final ValueTest[][][] testedConditions;
     private final StringBuilder scratch = new StringBuilder(24);
 
     DelimitedPattern(List<String> names, List<ValueTest[][]> conditions, int ellipsis) {
         this.names = names.toArray(new String[0]);
         this.conditions = conditions.toArray(new ValueTest[0][][]);
         this.ellipsis = ellipsis;
+        this.tested = IntStream.range(0, this.conditions.length).filter(i -> this.conditions[i] != null).toArray();
+        this.testedConditions = Arrays.stream(tested).mapToObj(i -> this.conditions[i]).toArray(ValueTest[][][]::new);
     }
 
     /** Column of field {@code i} in a line of {@code size} fields whose count fits the pattern. */
@@ -47,13 +55,10 @@ final class DelimitedPattern implements CompiledPattern {
         if (!countFits(size)) {
             return false;
         }
-        for (int i = 0; i < conditions.length; i++) {
-            ValueTest[][] anyOf = conditions[i];
-            if (anyOf != null) {
-                int col = columnOfField(i, size);
-                if (!holds(anyOf, r, col, f.isNumeric(col))) {
-                    return false;
-                }
+        for (int k = 0; k < tested.length; k++) {
+            int col = columnOfField(tested[k], size);
+            if (!holds(testedConditions[k], r, col, f.isNumeric(col))) {
+                return false;
             }
         }
         return true;
