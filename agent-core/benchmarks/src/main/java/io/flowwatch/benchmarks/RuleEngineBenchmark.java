@@ -57,6 +57,9 @@ public class RuleEngineBenchmark {
 
     @Setup(Level.Trial)
     public void load() throws IOException {
+        // Every invocation assembles fresh rules, and each says so at INFO: keep the score readable.
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.flowwatch"))
+                .setLevel(ch.qos.logback.classic.Level.WARN);
         Path pluginsDir = Paths.get(System.getProperty("flowwatch.bench.plugins", distPlugins()));
         plugins = PluginRuntime.load(pluginsDir);
         List<Path> files = new ArrayList<>();
