@@ -84,6 +84,20 @@ class ParseCommandTest {
     }
 
     @Test
+    void textThatNeedsEscapingIsEscapedEveryTimeItRepeats() throws IOException {
+        // Quotes, backslashes and non-ASCII in a text field: each line must read back exactly,
+        // also when the value repeats (encoded forms are remembered per value).
+        String odd = "eni-\"q\\ü€";
+        String line = "2 123456789010 " + odd + " 10.0.0.1 10.0.0.2 1 2 6 1 40 1700000000 1700000060 ACCEPT OK\n";
+        String other = "2 123456789010 eni-plain 10.0.0.1 10.0.0.2 1 2 6 1 40 1700000000 1700000060 REJECT OK\n";
+        assertThat(run(line + other + line + line)).isZero();
+        List<JsonNode> recs = json();
+        assertThat(recs).extracting(r -> r.get("interface-id").asText()).containsExactly(odd, "eni-plain", odd, odd);
+        assertThat(recs).extracting(r -> r.get("action").asText()).containsExactly("ACCEPT", "REJECT", "ACCEPT", "ACCEPT");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"interface-id\":\"eni-\\\"q\\\\ü€\"");
+    }
+
+    @Test
     void readsGzipFilesAndSkipsTheirHeaderLine() throws IOException {
         Path gz = dir.resolve("obj.log.gz");
         try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz))) {
