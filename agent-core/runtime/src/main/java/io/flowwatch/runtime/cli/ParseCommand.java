@@ -2,6 +2,7 @@ package io.flowwatch.runtime.cli;
 
 import io.flowwatch.api.record.FlowFormat;
 import io.flowwatch.api.record.FlowRecord;
+import io.flowwatch.api.source.LineChunk;
 import io.flowwatch.runtime.parse.FlowLogParser;
 import io.flowwatch.runtime.parse.LineChunker;
 import io.flowwatch.runtime.parse.RecordJsonWriter;
@@ -11,6 +12,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +26,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 
 @Command(name = "parse", mixinStandardHelpOptions = true,
@@ -46,7 +51,9 @@ public final class ParseCommand implements Callable<Integer> {
     private final PrintStream stderr;
 
     public ParseCommand() {
-        this(System.in, System.out, System.err);
+        // Not System.out: a PrintStream swallows write errors, so `flowwatch parse big.gz | head`
+        // would read everything into a closed pipe. The descriptor itself reports EPIPE.
+        this(System.in, new FileOutputStream(FileDescriptor.out), System.err);
     }
 
     ParseCommand(InputStream stdin, OutputStream stdout, PrintStream stderr) {
@@ -65,7 +72,14 @@ public final class ParseCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--format: " + e.getMessage());
         }
         FlowLogParser parser = new FlowLogParser(fmt);
-        LineChunker chunker = new LineChunker(1 << 20);
+        List<Path> inputs = files == null || files.isEmpty() ? List.of(Path.of("-")) : files;
+        // Decompressing on its own thread while this one parses and writes: the two take about
+        // the same time, so the command runs nearly twice as fast on two cores. Everything
+        // (chunks, read failures, the end) comes through one queue, in input order.
+        BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4);
+        Thread reader = new Thread(() -> read(inputs, queue), "parse-reader");
+        reader.setDaemon(true);
+        reader.start();
         int exit = FlowwatchCommand.OK;
         OutputStream out = new BufferedOutputStream(stdout, 1 << 16);
         try (RecordJsonWriter json = new RecordJsonWriter(out)) {
@@ -84,32 +98,82 @@ public final class ParseCommand implements Callable<Integer> {
                     stderr.println(origin + ":" + lineNumber + ": malformed record skipped: " + reason);
                 }
             };
-            List<Path> inputs = files == null || files.isEmpty() ? List.of(Path.of("-")) : files;
-            for (Path file : inputs) {
-                boolean isStdin = file.toString().equals("-");
-                String origin = isStdin ? "<stdin>" : file.toString();
-                try (InputStream in = LineChunker.maybeGunzip(isStdin ? stdin : Files.newInputStream(file))) {
-                    chunker.chunk(in, origin, null, c -> parser.parse(c, sink));
-                } catch (NoSuchFileException | FileNotFoundException e) {
+            while (true) {
+                Object item = queue.take();
+                if (item instanceof LineChunk chunk) {
+                    parser.parse(chunk, sink);
+                } else if (item instanceof ReadFailure failure) {
                     json.flush();
-                    stderr.println(origin + ": cannot read: no such file");
+                    stderr.println(failure.message());
                     exit = FlowwatchCommand.FAILED;
-                } catch (AccessDeniedException e) {
-                    json.flush();
-                    stderr.println(origin + ": cannot read: permission denied");
-                    exit = FlowwatchCommand.FAILED;
-                } catch (IOException e) {
-                    json.flush();
-                    stderr.println(e.getMessage() != null && e.getMessage().startsWith(origin) ? e.getMessage()
-                            : origin + ": cannot read: " + e.getMessage());
-                    exit = FlowwatchCommand.FAILED;
+                } else {
+                    break; // END
                 }
             }
         } catch (UncheckedIOException e) {
             // stdout closed (e.g. piped into head): stop quietly like other Unix tools.
             return exit;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return FlowwatchCommand.FAILED;
+        } finally {
+            reader.interrupt();
         }
         out.flush();
         return exit;
+    }
+
+    /** A file that could not be read (or read to its end), with the message to print. */
+    private record ReadFailure(String message) {
+    }
+
+    private static final Object END = new Object();
+
+    /** The reader thread: every input in order, as chunks, then {@link #END}. */
+    private void read(List<Path> inputs, BlockingQueue<Object> queue) {
+        LineChunker chunker = new LineChunker(1 << 20);
+        try {
+            for (Path file : inputs) {
+                boolean isStdin = file.toString().equals("-");
+                String origin = isStdin ? "<stdin>" : file.toString();
+                try (InputStream in = LineChunker.maybeGunzip(isStdin ? stdin : Files.newInputStream(file))) {
+                    chunker.chunk(in, origin, null, chunk -> {
+                        try {
+                            queue.put(chunk);
+                        } catch (InterruptedException e) {
+                            throw new Stopped();
+                        }
+                    });
+                } catch (NoSuchFileException | FileNotFoundException e) {
+                    queue.put(new ReadFailure(origin + ": cannot read: no such file"));
+                } catch (AccessDeniedException e) {
+                    queue.put(new ReadFailure(origin + ": cannot read: permission denied"));
+                } catch (IOException e) {
+                    queue.put(new ReadFailure(e.getMessage() != null && e.getMessage().startsWith(origin) ? e.getMessage()
+                            : origin + ": cannot read: " + e.getMessage()));
+                }
+            }
+        } catch (InterruptedException | Stopped e) {
+            return; // the writer stopped (stdout closed): nothing is waiting for more
+        } catch (RuntimeException e) {
+            // A bug here must still end the command, with a message, rather than leave it waiting.
+            offer(queue, new ReadFailure("flowwatch parse: reading stopped: " + e));
+        }
+        offer(queue, END);
+    }
+
+    private static void offer(BlockingQueue<Object> queue, Object item) {
+        try {
+            queue.put(item);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Unwinds the chunker when the writer has stopped taking chunks. */
+    private static final class Stopped extends RuntimeException {
+        Stopped() {
+            super(null, null, false, false);
+        }
     }
 }

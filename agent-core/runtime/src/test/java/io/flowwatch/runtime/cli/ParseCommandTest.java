@@ -9,6 +9,7 @@ import picocli.CommandLine;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -95,6 +96,33 @@ class ParseCommandTest {
         assertThat(recs).extracting(r -> r.get("interface-id").asText()).containsExactly(odd, "eni-plain", odd, odd);
         assertThat(recs).extracting(r -> r.get("action").asText()).containsExactly("ACCEPT", "REJECT", "ACCEPT", "ACCEPT");
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"interface-id\":\"eni-\\\"q\\\\ü€\"");
+    }
+
+    @Test
+    void aClosedStdoutStopsReadingEarlyAndQuietly() {
+        // `flowwatch parse big.gz | head -1`: once writing fails, stop, exit 0, and read no further.
+        String line = "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1700000000 1700000060 ACCEPT OK\n";
+        byte[] input = line.repeat(400_000).getBytes(StandardCharsets.UTF_8); // 32 MB
+        long[] read = {0};
+        InputStream counting = new java.io.FilterInputStream(new ByteArrayInputStream(input)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                read[0] += Math.max(n, 0);
+                return n;
+            }
+        };
+        OutputStream closedPipe = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+        };
+        ParseCommand cmd = new ParseCommand(counting, closedPipe, new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(new CommandLine(cmd).execute()).isZero();
+        assertThat(stderr()).isEmpty();
+        // The reader is at most a few 1 MB chunks ahead of the writer when it stops.
+        assertThat(read[0]).isLessThan(input.length / 2);
     }
 
     @Test
