@@ -4,6 +4,7 @@ import io.flowwatch.api.FlowwatchException;
 import io.flowwatch.api.FlowwatchException.Problem;
 import io.flowwatch.testkit.MutableClock;
 import io.flowwatch.testkit.TestPluginContext;
+import io.flowwatch.testkit.TestAlerts;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -24,7 +25,7 @@ class SlackNotifierConfigTest {
     private final TestPluginContext ctx = new TestPluginContext("netsec", new MutableClock(Instant.EPOCH), Path.of("unused"));
 
     private SlackNotifierConfig create(String hocon) {
-        try (SlackNotifier n = (SlackNotifier) new SlackNotifierFactory().create(TestAlerts.block(hocon), ctx)) {
+        try (SlackNotifier n = (SlackNotifier) new SlackNotifierFactory().create(TestAlerts.block(SlackNotifierFactory.class, "slack", hocon), ctx)) {
             return n.config();
         }
     }

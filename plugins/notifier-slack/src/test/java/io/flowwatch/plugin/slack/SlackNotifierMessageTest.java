@@ -8,6 +8,7 @@ import io.flowwatch.api.rule.Severity;
 import io.flowwatch.testkit.MutableClock;
 import io.flowwatch.testkit.TestPluginContext;
 import io.flowwatch.testkit.RecordingServer;
+import io.flowwatch.testkit.TestAlerts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,7 +46,7 @@ class SlackNotifierMessageTest {
 
     private SlackNotifier notifier(String extra) {
         notifier = (SlackNotifier) new SlackNotifierFactory().create(
-                TestAlerts.block("webhook-url = \"" + server.url("/services/T0/B0/xyz") + "\"\n" + extra), ctx);
+                TestAlerts.block(SlackNotifierFactory.class, "slack", "webhook-url = \"" + server.url("/services/T0/B0/xyz") + "\"\n" + extra), ctx);
         return notifier;
     }
 

@@ -5,6 +5,7 @@ import io.flowwatch.api.notify.DeliveryResult.Outcome;
 import io.flowwatch.testkit.MutableClock;
 import io.flowwatch.testkit.TestPluginContext;
 import io.flowwatch.testkit.RecordingServer;
+import io.flowwatch.testkit.TestAlerts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,7 +42,7 @@ class SlackNotifierStatusTest {
 
     private DeliveryResult deliverTo(String url, String extra) {
         notifier = (SlackNotifier) new SlackNotifierFactory().create(
-                TestAlerts.block("webhook-url = \"" + url + "\"\n" + extra), ctx);
+                TestAlerts.block(SlackNotifierFactory.class, "slack", "webhook-url = \"" + url + "\"\n" + extra), ctx);
         return notifier.deliver(TestAlerts.firing());
     }
 

@@ -4,6 +4,7 @@ import io.flowwatch.api.FlowwatchException;
 import io.flowwatch.api.FlowwatchException.Problem;
 import io.flowwatch.testkit.MutableClock;
 import io.flowwatch.testkit.TestPluginContext;
+import io.flowwatch.testkit.TestAlerts;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -22,7 +23,7 @@ class WebhookNotifierConfigTest {
     private final TestPluginContext ctx = new TestPluginContext("hooks", new MutableClock(Instant.EPOCH), Path.of("unused"));
 
     private WebhookNotifierConfig create(String hocon) {
-        try (WebhookNotifier n = (WebhookNotifier) new WebhookNotifierFactory().create(TestAlerts.block(hocon), ctx)) {
+        try (WebhookNotifier n = (WebhookNotifier) new WebhookNotifierFactory().create(TestAlerts.block(WebhookNotifierFactory.class, "webhook", hocon), ctx)) {
             return n.config();
         }
     }

@@ -6,6 +6,7 @@ import io.flowwatch.api.notify.DeliveryResult;
 import io.flowwatch.testkit.MutableClock;
 import io.flowwatch.testkit.TestPluginContext;
 import io.flowwatch.testkit.RecordingServer;
+import io.flowwatch.testkit.TestAlerts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +47,7 @@ class WebhookNotifierDeliveryTest {
 
     private WebhookNotifier notifier(String extra) {
         notifier = (WebhookNotifier) new WebhookNotifierFactory().create(
-                TestAlerts.block("url = \"" + server.url("/hooks/flowwatch?team=net") + "\"\n" + extra), ctx);
+                TestAlerts.block(WebhookNotifierFactory.class, "webhook", "url = \"" + server.url("/hooks/flowwatch?team=net") + "\"\n" + extra), ctx);
         return notifier;
     }
 

@@ -6,6 +6,7 @@ import io.flowwatch.testkit.MutableClock;
 import io.flowwatch.testkit.TestPluginContext;
 import io.flowwatch.plugin.support.http.HttpOutcome;
 import io.flowwatch.testkit.RecordingServer;
+import io.flowwatch.testkit.TestAlerts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,7 +43,7 @@ class WebhookNotifierStatusTest {
 
     private DeliveryResult deliverTo(String url, String extra) {
         notifier = (WebhookNotifier) new WebhookNotifierFactory().create(
-                TestAlerts.block("url = \"" + url + "\"\n" + extra), ctx);
+                TestAlerts.block(WebhookNotifierFactory.class, "webhook", "url = \"" + url + "\"\n" + extra), ctx);
         return notifier.deliver(TestAlerts.firing());
     }
 
