@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.flowwatch.api.notify.Alert;
 import io.flowwatch.api.notify.DeliveryResult;
 import io.flowwatch.api.notify.Notifier;
+import io.flowwatch.plugin.support.http.HttpOutcome;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,11 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,11 +70,11 @@ final class AlertmanagerNotifier implements Notifier {
             return DeliveryResult.retry("Alertmanager " + where() + ": interrupted", null);
         }
         return outcome(response.statusCode(), response.body(),
-                response.headers().firstValue("Retry-After").orElse(null), clock.instant());
+                response.headers().firstValue("Retry-After").orElse(null));
     }
 
     /** Maps an answer: 2xx delivered; 408, 429 and 5xx retry (honouring Retry-After); the rest is permanent. */
-    DeliveryResult outcome(int status, String body, String retryAfter, Instant now) {
+    DeliveryResult outcome(int status, String body, String retryAfter) {
         if (status >= 200 && status < 300) {
             return DeliveryResult.delivered();
         }
@@ -86,30 +83,11 @@ final class AlertmanagerNotifier implements Notifier {
             snippet = snippet.substring(0, DETAIL_BODY_CHARS) + "...";
         }
         String detail = "Alertmanager " + where() + " answered " + status + (snippet.isEmpty() ? "" : ": " + snippet);
-        if (status == 408 || status == 429 || status >= 500) {
-            return DeliveryResult.retry(detail, retryAfter(retryAfter, now));
+        if (HttpOutcome.retryable(status)) {
+            return DeliveryResult.retry(detail, HttpOutcome.retryAfter(retryAfter, clock));
         }
         // 400 (an alert it will never take), 401/403 (credentials), 404 (wrong url), redirects (not followed).
         return DeliveryResult.permanentFailure(detail);
-    }
-
-    /** Retry-After as delay-seconds or an HTTP date; null when absent or unreadable. */
-    static Duration retryAfter(String value, Instant now) {
-        if (value == null || value.isBlank()) {
-            return null;
-        }
-        String v = value.trim();
-        try {
-            long s = Long.parseLong(v);
-            return s < 0 ? null : Duration.ofSeconds(s);
-        } catch (NumberFormatException e) {
-            try {
-                Duration d = Duration.between(now, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-                return d.isNegative() ? Duration.ZERO : d;
-            } catch (DateTimeParseException e2) {
-                return null;
-            }
-        }
     }
 
     /** The request body: {@code [ {labels, annotations, startsAt, endsAt?, generatorURL} ]}. */

@@ -23,7 +23,8 @@ import java.time.format.DateTimeParseException;
  * (honouring Retry-After); network failures retry; any other answer is permanent. Slack, for
  * one, answers errors as a short text ({@code invalid_token}, {@code channel_not_found}) with 400,
  * 403, 404 or 410, and throttles with 429 and Retry-After. Shared by the HTTP notifiers (webhook,
- * Slack), each of which bundles its own copy of this library.
+ * Slack; Alertmanager uses its status and Retry-After rules with messages of its own), each of
+ * which bundles its own copy of this library.
  */
 public final class HttpOutcome {
 
@@ -63,7 +64,7 @@ public final class HttpOutcome {
         if (status >= 200 && status < 300) {
             return DeliveryResult.delivered();
         }
-        if (status == 408 || status == 429 || (status >= 500 && status < 600)) {
+        if (retryable(status)) {
             return DeliveryResult.retry(detail, retryAfter(retryAfterHeader, clock));
         }
         // 1xx/3xx are answers we cannot act on (redirects are not followed: a moved endpoint
@@ -71,8 +72,16 @@ public final class HttpOutcome {
         return DeliveryResult.permanentFailure(detail);
     }
 
-    /** Retry-After as delay-seconds or an HTTP-date (RFC 9110 10.2.3); null when absent or unreadable. */
-    static Duration retryAfter(String header, Clock clock) {
+    /** Whether an HTTP status may pass later (408, 429, 5xx), so that delivery is tried again. */
+    public static boolean retryable(int status) {
+        return status == 408 || status == 429 || (status >= 500 && status < 600);
+    }
+
+    /**
+     * Retry-After as delay-seconds or an HTTP-date (RFC 9110 10.2.3), at most {@link #MAX_RETRY_AFTER};
+     * null when absent or unreadable.
+     */
+    public static Duration retryAfter(String header, Clock clock) {
         if (header == null || header.isBlank()) {
             return null;
         }
