@@ -105,10 +105,13 @@ public final class CelCondition implements RecordCondition {
             throws CelEvaluationException {
         this.expression = expression;
         this.nativeCondition = allowNative ? NativeCondition.compile(ast) : null;
-        this.presentProgram = CelFlowLibrary.PRESENT_RUNTIME.createProgram(ast);
-        this.absentProgram = CelFlowLibrary.ABSENT_RUNTIME.createProgram(ast);
+        // CEL's programs only for what the fast path cannot run: it has the same results, and
+        // CEL's runtimes are built on first use (a third of a second of start-up).
+        boolean interpreted = nativeCondition == null;
+        this.presentProgram = interpreted ? CelFlowLibrary.Runtimes.PRESENT.createProgram(ast) : null;
+        this.absentProgram = interpreted ? CelFlowLibrary.Runtimes.ABSENT.createProgram(ast) : null;
         this.referenced = referenced.toArray(new FlowField[0]);
-        this.lateBindings = usesHasField
+        this.lateBindings = interpreted && usesHasField
                 ? CelLateFunctionBindings.from(CelFunctionBinding.from(CelFlowLibrary.HAS_FIELD_OVERLOAD,
                         String.class, variables::has))
                 : null;
