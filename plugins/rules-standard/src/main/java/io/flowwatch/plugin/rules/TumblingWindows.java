@@ -49,9 +49,15 @@ final class TumblingWindows<S> {
     private long lastClosedEnd = Long.MIN_VALUE;
     private long newestEventTime = Long.MIN_VALUE;
     private long watermark = Long.MIN_VALUE;
-    /** The window {@link #state} used last; forgotten whenever a window is removed. */
+    /*
+     * The windows {@link #state} used last and the one before; forgotten whenever a window is
+     * removed. Records arrive up to a minute out of order, so near a window's end they alternate
+     * between two windows: two remembered windows spare the tree lookup (and a boxed Long) then.
+     */
     private long recentStart = Long.MIN_VALUE;
     private LinkedHashMap<Object, S> recentKeys;
+    private long otherStart = Long.MIN_VALUE;
+    private LinkedHashMap<Object, S> otherKeys;
 
     TumblingWindows(FieldColumns groupBy, long windowSeconds, int maxKeys, PluginMetrics.Counter evicted,
                     Supplier<S> newState) {
@@ -91,14 +97,7 @@ final class TumblingWindows<S> {
         // Nearly every record falls in the window of the one before: skip the division and the tree lookup then.
         LinkedHashMap<Object, S> keys = recentKeys;
         if (keys == null || eventTime < recentStart || eventTime - recentStart >= windowSeconds) {
-            long start = windowStart(eventTime);
-            keys = windows.get(start);
-            if (keys == null) {
-                keys = lruMap();
-                windows.put(start, keys);
-            }
-            recentStart = start;
-            recentKeys = keys;
+            keys = otherWindow(eventTime);
         }
         S s = keys.get(key);
         if (s == null) {
@@ -106,6 +105,27 @@ final class TumblingWindows<S> {
             keys.put(key, s);
         }
         return s;
+    }
+
+    /** The keys of the window holding {@code eventTime}, which is not the recent one; it becomes the recent one. */
+    private LinkedHashMap<Object, S> otherWindow(long eventTime) {
+        LinkedHashMap<Object, S> keys = otherKeys;
+        long start;
+        if (keys != null && eventTime >= otherStart && eventTime - otherStart < windowSeconds) {
+            start = otherStart;
+        } else {
+            start = windowStart(eventTime);
+            keys = windows.get(start);
+            if (keys == null) {
+                keys = lruMap();
+                windows.put(start, keys);
+            }
+        }
+        otherStart = recentStart;
+        otherKeys = recentKeys;
+        recentStart = start;
+        recentKeys = keys;
+        return keys;
     }
 
     /**
@@ -229,6 +249,8 @@ final class TumblingWindows<S> {
     private void forgetRecent() {
         recentStart = Long.MIN_VALUE;
         recentKeys = null;
+        otherStart = Long.MIN_VALUE;
+        otherKeys = null;
     }
 
     /** Keys held over all open windows. */

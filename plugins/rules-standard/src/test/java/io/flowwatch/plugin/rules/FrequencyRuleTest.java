@@ -23,6 +23,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 class FrequencyRuleTest {
 
@@ -83,6 +84,24 @@ class FrequencyRuleTest {
             assertThat(s.summary()).isEqualTo("1.2.3.4 matched ssh 3 times in 5m (threshold 3)");
             assertThat(s.samples()).hasSize(3);
         });
+    }
+
+    @Test
+    void recordsAlternatingBetweenWindowsAreCountedInTheirOwn() {
+        // Out-of-order input jumps between windows (the engine remembers the last two it used):
+        // each window must get exactly its own records, whichever window the record before was in.
+        Rule r = rule("match { action = REJECT }, group-by = [srcaddr], window = 5m, threshold = 1");
+        long[] windowOf = {0, 1, 0, 2, 1, 2, 0, 0, 1, 2, 2, 2, 0, 1, 1, 1};
+        int[] perWindow = new int[3];
+        for (long w : windowOf) {
+            perWindow[(int) w]++;
+            r.onRecord(rec("1.2.3.4", 22, "REJECT", T0 + w * 300 + (perWindow[(int) w] - 1) * 149 % 300), out); // 0, 149, 298, 147..
+        }
+        r.onWatermark(T0 + 900, out);
+        assertThat(fired).extracting(s -> s.windowStart() - T0, Signal::value)
+                .containsExactly(tuple(0L, (double) perWindow[0]),
+                        tuple(300L, (double) perWindow[1]),
+                        tuple(600L, (double) perWindow[2]));
     }
 
     @Test
