@@ -32,7 +32,7 @@ final class CardinalityRule implements Rule {
 
     private static final int SAMPLES = 3;
 
-    private final class Tally {
+    private final class Tally extends KeyTable.Entry {
         final DistinctCounter values = new DistinctCounter(s.exactLimit());
         final List<FlowRecord> samples = new ArrayList<>(SAMPLES);
     }

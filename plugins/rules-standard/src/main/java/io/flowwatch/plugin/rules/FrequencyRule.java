@@ -24,7 +24,7 @@ final class FrequencyRule implements Rule {
     record Settings(RecordCondition match, List<String> groupBy, long windowSeconds, long threshold, int maxKeys) {
     }
 
-    private static final class Tally {
+    private static final class Tally extends KeyTable.Entry {
         long count;
         final List<FlowRecord> samples = new ArrayList<>(3);
     }

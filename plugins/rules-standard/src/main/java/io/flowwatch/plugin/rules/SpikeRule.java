@@ -48,7 +48,7 @@ final class SpikeRule implements Rule {
 
     private static final int SAMPLES = 3;
 
-    private static final class Tally {
+    private static final class Tally extends KeyTable.Entry {
         long sum;
         final List<FlowRecord> samples = new ArrayList<>(SAMPLES);
     }

@@ -10,7 +10,6 @@ import io.flowwatch.api.rule.StateOutput;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,7 +29,7 @@ import java.util.function.Supplier;
  *
  * @param <S> the per-key, per-window state a rule accumulates
  */
-final class TumblingWindows<S> {
+final class TumblingWindows<S extends KeyTable.Entry> {
 
     /** A rule's verdict on one key when its window closes. */
     @FunctionalInterface
@@ -44,7 +43,7 @@ final class TumblingWindows<S> {
     private final int maxKeys;
     private final PluginMetrics.Counter evicted;
     private final Supplier<S> newState;
-    private final TreeMap<Long, LinkedHashMap<Object, S>> windows = new TreeMap<>();
+    private final TreeMap<Long, KeyTable<S>> windows = new TreeMap<>();
     private Set<Object> firing = Set.of();
     private long lastClosedEnd = Long.MIN_VALUE;
     private long newestEventTime = Long.MIN_VALUE;
@@ -55,9 +54,9 @@ final class TumblingWindows<S> {
      * between two windows: two remembered windows spare the tree lookup (and a boxed Long) then.
      */
     private long recentStart = Long.MIN_VALUE;
-    private LinkedHashMap<Object, S> recentKeys;
+    private KeyTable<S> recentKeys;
     private long otherStart = Long.MIN_VALUE;
-    private LinkedHashMap<Object, S> otherKeys;
+    private KeyTable<S> otherKeys;
 
     TumblingWindows(FieldColumns groupBy, long windowSeconds, int maxKeys, PluginMetrics.Counter evicted,
                     Supplier<S> newState) {
@@ -95,21 +94,21 @@ final class TumblingWindows<S> {
     S state(long eventTime, FlowRecord record) {
         Object key = groupBy.lookupKey(record);
         // Nearly every record falls in the window of the one before: skip the division and the tree lookup then.
-        LinkedHashMap<Object, S> keys = recentKeys;
+        KeyTable<S> keys = recentKeys;
         if (keys == null || eventTime < recentStart || eventTime - recentStart >= windowSeconds) {
             keys = otherWindow(eventTime);
         }
         S s = keys.get(key);
         if (s == null) {
             s = newState.get();
-            keys.put(key, s);
+            keys.add(key, s);
         }
         return s;
     }
 
     /** The keys of the window holding {@code eventTime}, which is not the recent one; it becomes the recent one. */
-    private LinkedHashMap<Object, S> otherWindow(long eventTime) {
-        LinkedHashMap<Object, S> keys = otherKeys;
+    private KeyTable<S> otherWindow(long eventTime) {
+        KeyTable<S> keys = otherKeys;
         long start;
         if (keys != null && eventTime >= otherStart && eventTime - otherStart < windowSeconds) {
             start = otherStart;
@@ -117,7 +116,7 @@ final class TumblingWindows<S> {
             start = windowStart(eventTime);
             keys = windows.get(start);
             if (keys == null) {
-                keys = lruMap();
+                keys = keyTable();
                 windows.put(start, keys);
             }
         }
@@ -134,9 +133,9 @@ final class TumblingWindows<S> {
      */
     void close(long watermark, RuleOutput out, Judge<S> judge) {
         this.watermark = Math.max(this.watermark, watermark);
-        Iterator<Map.Entry<Long, LinkedHashMap<Object, S>>> it = windows.entrySet().iterator();
+        Iterator<Map.Entry<Long, KeyTable<S>>> it = windows.entrySet().iterator();
         while (it.hasNext()) {
-            Map.Entry<Long, LinkedHashMap<Object, S>> w = it.next();
+            Map.Entry<Long, KeyTable<S>> w = it.next();
             long start = w.getKey();
             long end = start + windowSeconds;
             if (end > watermark) {
@@ -147,7 +146,7 @@ final class TumblingWindows<S> {
                 resolveAll(out, lastClosedEnd + windowSeconds);
             }
             Set<Object> breached = new HashSet<>();
-            for (Map.Entry<Object, S> e : w.getValue().entrySet()) {
+            for (Map.Entry<Object, S> e : w.getValue().byRecency()) {
                 Signal signal = judge.judge(groupBy.asList(e.getKey()), e.getValue(), start, end);
                 if (signal != null) {
                     breached.add(e.getKey());
@@ -194,10 +193,10 @@ final class TumblingWindows<S> {
             out.writeStrings(groupBy.asList(k));
         }
         out.writeInt(windows.size());
-        for (Map.Entry<Long, LinkedHashMap<Object, S>> w : windows.entrySet()) {
+        for (Map.Entry<Long, KeyTable<S>> w : windows.entrySet()) {
             out.writeLong(w.getKey());
             out.writeInt(w.getValue().size());
-            for (Map.Entry<Object, S> e : w.getValue().entrySet()) {
+            for (Map.Entry<Object, S> e : w.getValue().byRecency()) {
                 out.writeStrings(groupBy.asList(e.getKey()));
                 codec.write(e.getValue(), out);
             }
@@ -219,13 +218,13 @@ final class TumblingWindows<S> {
             fired.add(readKey(in));
         }
         int nWindows = in.readCount(Integer.MAX_VALUE);
-        TreeMap<Long, LinkedHashMap<Object, S>> read = new TreeMap<>();
+        TreeMap<Long, KeyTable<S>> read = new TreeMap<>();
         for (int i = 0; i < nWindows; i++) {
             long start = in.readLong();
             int nKeys = in.readCount(Integer.MAX_VALUE);
-            LinkedHashMap<Object, S> keys = lruMap();
+            KeyTable<S> keys = keyTable();
             for (int j = 0; j < nKeys; j++) {
-                keys.put(readKey(in), codec.read(in));
+                keys.add(readKey(in), codec.read(in)); // in the order saved: least recently seen first
             }
             read.put(start, keys);
         }
@@ -256,8 +255,8 @@ final class TumblingWindows<S> {
     /** Keys held over all open windows. */
     int trackedKeys() {
         int n = 0;
-        for (Map<?, ?> m : windows.values()) {
-            n += m.size();
+        for (KeyTable<S> t : windows.values()) {
+            n += t.size();
         }
         return n;
     }
@@ -273,18 +272,7 @@ final class TumblingWindows<S> {
         firing = Set.of();
     }
 
-    private LinkedHashMap<Object, S> lruMap() {
-        return new LinkedHashMap<>(256, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Object, S> eldest) {
-                if (size() > maxKeys) {
-                    evicted.inc();
-                    return true;
-                }
-                return false;
-            }
-        };
+    private KeyTable<S> keyTable() {
+        return new KeyTable<>(maxKeys, evicted::inc);
     }
 }
