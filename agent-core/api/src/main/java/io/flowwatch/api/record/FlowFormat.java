@@ -45,6 +45,18 @@ public final class FlowFormat {
     /** Per column: numeric type. Read for every value a rule looks at, so kept flat. */
     private final boolean[] numeric;
     private final int[] addressColumns;
+    /*
+     * Where a record keeps each column's value: numbers (and the IPv4 code of each address) in one
+     * long[], text in one String[], each sized to what the format needs rather than one slot per
+     * column in both (168 bytes per default-format record instead of 232; records are the bulk of
+     * what the parser allocates and the rules read).
+     */
+    private final int[] numberSlot;
+    private final int[] textSlot;
+    /** numberSlot of numeric columns only, -1 for the others: {@link FlowRecord#longAt} in one load. */
+    private final int[] valueSlot;
+    private final int numberSlots;
+    private final int textSlots;
     /** Formats key maps per record (e.g. checkpoints); the column list's hash is computed once. */
     private final int hash;
 
@@ -83,6 +95,18 @@ public final class FlowFormat {
                 addressColumns[k++] = i;
             }
         }
+        this.numberSlot = new int[address.length];
+        this.textSlot = new int[address.length];
+        this.valueSlot = new int[address.length];
+        int numbers = 0;
+        int texts = 0;
+        for (int i = 0; i < address.length; i++) {
+            numberSlot[i] = numeric[i] || address[i] ? numbers++ : -1;
+            textSlot[i] = numeric[i] ? -1 : texts++;
+            valueSlot[i] = numeric[i] ? numberSlot[i] : -1;
+        }
+        this.numberSlots = numbers;
+        this.textSlots = texts;
     }
 
     /** A format from plain field names; names must be valid field-name tokens and unique. */
@@ -223,6 +247,34 @@ public final class FlowFormat {
     /** Whether the column holds a number (its value is a {@code long}) rather than text. */
     public boolean isNumeric(int column) {
         return numeric[column];
+    }
+
+    /**
+     * A column's index among a record's numbers: numeric columns keep their value there, address
+     * columns their IPv4 code (see {@link FlowRecord#ofSlots}); -1 for other text columns.
+     */
+    public int numberSlot(int column) {
+        return numberSlot[column];
+    }
+
+    /** A column's index among a record's texts; -1 for numeric columns. */
+    public int textSlot(int column) {
+        return textSlot[column];
+    }
+
+    /** {@link #numberSlot} of a numeric column; -1 for text columns, addresses too. */
+    int valueSlot(int column) {
+        return valueSlot[column];
+    }
+
+    /** How many numbers a record of this format holds: one per numeric column and one per address column. */
+    public int numberSlots() {
+        return numberSlots;
+    }
+
+    /** How many texts a record of this format holds (every column that is not numeric). */
+    public int textSlots() {
+        return textSlots;
     }
 
     /** The address columns, in order (shared: do not modify). */

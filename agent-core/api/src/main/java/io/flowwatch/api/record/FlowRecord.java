@@ -6,9 +6,10 @@ import java.util.Objects;
 /**
  * One flow-log record, parsed against its {@link FlowFormat}. Immutable and thread-safe.
  *
- * <p>Values are stored by column: numeric columns in a {@code long[]} (no boxing on the hot
- * path), string columns in a {@code String[]}. An absent value ({@code -} in text) is
- * {@link #ABSENT} for numbers and {@code null} for strings.
+ * <p>Values are stored in two arrays laid out by the format ({@link FlowFormat#numberSlot},
+ * {@link FlowFormat#textSlot}): numbers in a {@code long[]} (no boxing on the hot path), text in
+ * a {@code String[]}. An absent value ({@code -} in text) is {@link #ABSENT} for numbers and
+ * {@code null} for text.
  */
 public final class FlowRecord {
 
@@ -37,8 +38,8 @@ public final class FlowRecord {
     }
 
     /**
-     * Builds a record and takes ownership of both arrays (the caller must not touch them
-     * afterwards): this is the parser's allocation-lean path.
+     * Builds a record from one value per column (convenient for typed sources and tools; the
+     * arrays are copied into the record's own layout).
      *
      * @param numbers  one slot per column; numeric columns hold the value or {@link #ABSENT}
      * @param strings  one slot per column; string columns hold the value or null
@@ -50,14 +51,47 @@ public final class FlowRecord {
         if (numbers.length != format.size() || strings.length != format.size()) {
             throw new IllegalArgumentException("column arrays must have one slot per format column");
         }
+        long[] n = new long[format.numberSlots()];
+        String[] t = new String[format.textSlots()];
+        for (int col = 0; col < format.size(); col++) {
+            int ns = format.numberSlot(col);
+            if (ns >= 0) {
+                n[ns] = numbers[col];
+            }
+            int ts = format.textSlot(col);
+            if (ts >= 0) {
+                t[ts] = strings[col];
+            }
+        }
+        return ofSlots(format, n, t, fallbackEventTime);
+    }
+
+    /**
+     * Builds a record from its values laid out as the format says, and takes ownership of both
+     * arrays (the caller must not touch them afterwards): the parser's allocation-lean path.
+     *
+     * @param numbers  {@link FlowFormat#numberSlots()} values: numeric columns' values (or
+     *                 {@link #ABSENT}) at their {@link FlowFormat#numberSlot}, and for each address
+     *                 column there its IPv4 code (see {@link #ipv4Code}), or anything else to have it
+     *                 worked out from the text
+     * @param strings  {@link FlowFormat#textSlots()} values: text columns' values (or null) at their
+     *                 {@link FlowFormat#textSlot}
+     * @param fallbackEventTime as for {@link #ofColumns}
+     */
+    public static FlowRecord ofSlots(FlowFormat format, long[] numbers, String[] strings, long fallbackEventTime) {
+        Objects.requireNonNull(format, "format");
+        if (numbers.length != format.numberSlots() || strings.length != format.textSlots()) {
+            throw new IllegalArgumentException("value arrays must have the format's number and text slots");
+        }
         for (int col : format.addressColumns()) {
-            long code = numbers[col];
+            int ns = format.numberSlot(col);
+            long code = numbers[ns];
             if (code != NOT_IPV4 && (code & ~0xffffffffL) != IPV4) {
-                numbers[col] = ipv4Code(strings[col]); // not given by the caller (the parser gives it)
+                numbers[ns] = ipv4Code(strings[format.textSlot(col)]); // not given by the caller (the parser gives it)
             }
         }
         int startIdx = format.indexOf(FlowField.START);
-        long start = startIdx >= 0 ? numbers[startIdx] : ABSENT;
+        long start = startIdx >= 0 && format.isNumeric(startIdx) ? numbers[format.numberSlot(startIdx)] : ABSENT;
         return new FlowRecord(format, numbers, strings, start != ABSENT ? start : fallbackEventTime);
     }
 
@@ -82,7 +116,7 @@ public final class FlowRecord {
     /** The numeric value of a field, or {@link #ABSENT} when missing from the format or the record. */
     public long getLong(FlowField field) {
         int i = format.indexOf(field);
-        return i < 0 || !format.isNumeric(i) ? ABSENT : numbers[i];
+        return i < 0 ? ABSENT : longAt(i);
     }
 
     /** The text value of a field (numbers rendered as decimal), or null when absent. */
@@ -92,20 +126,22 @@ public final class FlowRecord {
     }
 
     public boolean isPresent(int column) {
-        return format.isNumeric(column) ? numbers[column] != ABSENT : strings[column] != null;
+        return format.isNumeric(column) ? numbers[format.numberSlot(column)] != ABSENT : strings[format.textSlot(column)] != null;
     }
 
+    /** The value of a numeric column ({@link #ABSENT} when absent); {@link #ABSENT} for a text column. */
     public long longAt(int column) {
-        return numbers[column];
+        int slot = format.valueSlot(column);
+        return slot < 0 ? ABSENT : numbers[slot];
     }
 
     /** Text of a column, numbers rendered as decimal; null when absent. */
     public String stringAt(int column) {
         if (format.isNumeric(column)) {
-            long v = numbers[column];
+            long v = numbers[format.numberSlot(column)];
             return v == ABSENT ? null : Long.toString(v);
         }
-        return strings[column];
+        return strings[format.textSlot(column)];
     }
 
     /**
@@ -114,8 +150,11 @@ public final class FlowRecord {
      * canonical dotted-quad form (IPv6, absent, or a column that is not an address column).
      */
     public long ipv4At(int column) {
-        long code = numbers[column];
-        return (code & ~0xffffffffL) == IPV4 && format.isAddressColumn(column) ? code & 0xffffffffL : -1;
+        if (!format.isAddressColumn(column)) {
+            return -1;
+        }
+        long code = numbers[format.numberSlot(column)];
+        return (code & ~0xffffffffL) == IPV4 ? code & 0xffffffffL : -1;
     }
 
     /**
@@ -167,10 +206,10 @@ public final class FlowRecord {
     /** Boxed value of a column: Long for numeric columns, String otherwise, null when absent. */
     public Object valueAt(int column) {
         if (format.isNumeric(column)) {
-            long v = numbers[column];
+            long v = numbers[format.numberSlot(column)];
             return v == ABSENT ? null : v;
         }
-        return strings[column];
+        return strings[format.textSlot(column)];
     }
 
     /** Value by AWS name (known or unknown column): Long, String or null. */
@@ -251,7 +290,7 @@ public final class FlowRecord {
         }
 
         public FlowRecord build() {
-            return ofColumns(format, numbers.clone(), strings.clone(), fallbackEventTime);
+            return ofColumns(format, numbers, strings, fallbackEventTime); // copies: the builder stays reusable
         }
     }
 }

@@ -69,6 +69,8 @@ public final class FlowLogParser {
     private byte[] kinds;
     private long[] maxima;
     private StringCache[] caches;
+    private int[] numberSlot;
+    private int[] textSlot;
 
     public FlowLogParser(FlowFormat defaultFormat) {
         this.defaultFormat = defaultFormat == null ? FlowFormat.DEFAULT : defaultFormat;
@@ -146,8 +148,10 @@ public final class FlowLogParser {
         }
         byte[] kinds = this.kinds;
         int n = kinds.length;
-        long[] numbers = new long[n];
-        String[] strs = new String[n];
+        int[] numberSlot = this.numberSlot;
+        int[] textSlot = this.textSlot;
+        long[] numbers = new long[format.numberSlots()];
+        String[] strs = new String[format.textSlots()];
         int pos = start;
         int col = 0;
         while (true) {
@@ -167,16 +171,16 @@ public final class FlowLogParser {
                 int len = pos - tokStart;
                 long v = len <= 18 ? digits(b, tokStart, len) : -1;
                 if (v >= 0 && v <= maxima[col]) {
-                    numbers[col] = v;
+                    numbers[numberSlot[col]] = v;
                 } else if (len == 1 && b[tokStart] == '-') {
-                    numbers[col] = FlowRecord.ABSENT;
+                    numbers[numberSlot[col]] = FlowRecord.ABSENT;
                 } else {
                     // 19 digits may still fit a long: take the careful path only then.
                     long careful = parseNumber(b, tokStart, pos, maxima[col]);
                     if (careful < 0) {
                         return fieldProblem(format, col, b, start, end, tokStart, pos, "a number up to " + maxima[col]);
                     }
-                    numbers[col] = careful;
+                    numbers[numberSlot[col]] = careful;
                 }
             } else {
                 pos = tokenEnd(b, pos, end);
@@ -186,17 +190,19 @@ public final class FlowLogParser {
                     String v = cache.get(b, tokStart, pos);
                     if (v == null) {
                         // A value the cache has not seen: check it once, then keep it (with its IPv4 value).
+                        long code = 0;
                         if (kinds[col] == ADDR) {
                             if (!looksLikeAddress(b, tokStart, pos)) {
                                 return fieldProblem(format, col, b, start, end, tokStart, pos, "an IPv4 or IPv6 address");
                             }
-                            numbers[col] = FlowRecord.ipv4Code(b, tokStart, pos);
+                            code = FlowRecord.ipv4Code(b, tokStart, pos);
+                            numbers[numberSlot[col]] = code;
                         }
-                        v = cache.put(b, tokStart, pos, numbers[col]);
+                        v = cache.put(b, tokStart, pos, code);
                     } else if (kinds[col] == ADDR) {
-                        numbers[col] = cache.lastCode();
+                        numbers[numberSlot[col]] = cache.lastCode();
                     }
-                    strs[col] = v;
+                    strs[textSlot[col]] = v;
                 }
             }
             col++;
@@ -210,7 +216,7 @@ public final class FlowLogParser {
             lastReason = "expected " + n + " fields, found " + col;
             return null;
         }
-        return FlowRecord.ofColumns(format, numbers, strs, fallbackEventTime);
+        return FlowRecord.ofSlots(format, numbers, strs, fallbackEventTime);
     }
 
     private void plan(FlowFormat format) {
@@ -218,12 +224,16 @@ public final class FlowLogParser {
         kinds = new byte[n];
         maxima = new long[n];
         caches = new StringCache[n];
+        numberSlot = new int[n];
+        textSlot = new int[n];
         // srcaddr and dstaddr (and the pkt- ones) draw on one set of addresses: one cache for them
         // all holds twice the addresses in the same memory, and a peer seen as a source is known as a destination.
         StringCache addresses = null;
         for (int i = 0; i < n; i++) {
             FlowField f = format.column(i).field();
             maxima[i] = format.column(i).type().max();
+            numberSlot[i] = format.numberSlot(i);
+            textSlot[i] = format.textSlot(i);
             if (format.column(i).type().numeric()) {
                 kinds[i] = NUM;
             } else {
