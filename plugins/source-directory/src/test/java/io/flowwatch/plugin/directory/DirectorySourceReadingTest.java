@@ -198,6 +198,36 @@ class DirectorySourceReadingTest {
     }
 
     @Test
+    void aLineOfExactlyMaxLineLengthIsKeptAndOneByteMoreIsSkipped() throws Exception {
+        // Lengths around the bound, overlong lines next to each other, and many short lines
+        // between them, so that line numbers must stay true across every skip.
+        List<String> written = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            written.add("a".repeat(100));
+            written.add("b".repeat(101));
+            written.add("c".repeat(i));
+            written.add("d".repeat(250));
+            written.add("e".repeat(250));
+            written.add("f".repeat(99));
+        }
+        String content = String.join("\n", written) + "\n";
+        write(root.resolve("edge.log"), content);
+
+        try (SourceHarness h = new SourceHarness(root, "chunk-size = 1KiB, max-line-length = 100", state).open()) {
+            List<Line> lines = h.drain();
+
+            List<org.assertj.core.groups.Tuple> expected = new ArrayList<>();
+            for (int i = 0; i < written.size(); i++) {
+                if (written.get(i).length() <= 100 && !written.get(i).isEmpty()) {
+                    expected.add(org.assertj.core.groups.Tuple.tuple(i + 1L, written.get(i)));
+                }
+            }
+            assertThat(lines).extracting(Line::number, Line::text).containsExactlyElementsOf(expected);
+            assertThat(h.ctx.metrics().value("source_lines_skipped_total")).isEqualTo(120);
+        }
+    }
+
+    @Test
     void symlinksAreNotFollowed() throws Exception {
         Path outside = Files.createTempDirectory("flowwatch-outside");
         try {
