@@ -70,7 +70,8 @@ final class DelimitedPattern implements CompiledPattern {
             for (ValueTest t : allOf) {
                 boolean m;
                 if (numeric) {
-                    m = r.isPresent(col) ? t.test(r.longAt(col), scratch) : t.test("-");
+                    long v = r.longAt(col);
+                    m = v != FlowRecord.ABSENT ? t.test(v, scratch) : t.test("-");
                 } else {
                     String s = r.stringAt(col);
                     m = t.test(s == null ? "-" : s);
