@@ -113,16 +113,16 @@ public final class StateInput {
             throw corrupt("unknown format number " + id);
         }
         long eventTime = in.readLong();
-        long[] numbers = new long[f.size()];
-        String[] strings = new String[f.size()];
+        long[] numbers = new long[f.numberSlots()];
+        String[] strings = new String[f.textSlots()];
         for (int i = 0; i < f.size(); i++) {
             if (f.isNumeric(i)) {
-                numbers[i] = in.readLong();
+                numbers[f.numberSlot(i)] = in.readLong();
             } else {
-                strings[i] = readString();
+                strings[f.textSlot(i)] = readString(); // addresses' codes are worked out from it
             }
         }
-        return FlowRecord.ofColumns(f, numbers, strings, eventTime);
+        return FlowRecord.ofSlots(f, numbers, strings, eventTime);
     }
 
     public List<FlowRecord> readRecords() throws IOException {
